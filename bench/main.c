@@ -1,0 +1,113 @@
+/*
+ * main.c - the archbench command: global options, then one verb.
+ *
+ *   archbench [--cpu-mask LIST] <verb> [options]
+ *
+ * Only this file and the cli_*.c verbs print or exit; the library never does.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ab_config.h"
+
+#include "archbench/cpu.h"
+#include "archbench/status.h"
+
+#include "cli.h"
+
+struct verb {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct verb verbs[] = {
+    {"list", ab__cli_list, "list kernel variants, their ISA needs and whether they run here"},
+    {"sysinfo", ab__cli_sysinfo, "describe this machine: CPU, features, caches, memory, VM, counters"},
+    {"run", ab__cli_run, "verify and time kernels; write CSV and JSON reports"},
+    {"eval", ab__cli_eval, "score GLUE / SuperGLUE prediction files against gold labels"},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: archbench [--cpu-mask LIST] <verb> [options]\n"
+            "\n"
+            "Benchmark transformer building blocks (attention, RoPE, MoE routing, INT8 GEMM)\n"
+            "against their reference kernels, and score GLUE-style prediction files.\n"
+            "\n"
+            "verbs:\n");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        fprintf(out, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+    fprintf(out,
+            "\n"
+            "global options:\n"
+            "  --cpu-mask LIST  hide CPU features (e.g. avx512f, or all); also ARCHBENCH_CPU_MASK\n"
+            "  -h, --help       this help;  archbench <verb> --help for a verb\n"
+            "  -V, --version    version and git commit\n"
+            "\n"
+            "exit codes: 0 ok, 1 failure or regression, 2 usage error, 77 skipped\n");
+}
+
+int ab__cli_usage_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "archbench%s%s: ", verb ? " " : "", verb ? verb : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (try 'archbench%s%s --help')\n", verb ? " " : "", verb ? verb : "");
+    return AB_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"cpu-mask", required_argument, NULL, 'm'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ab_error err;
+    const char *env_mask = getenv("ARCHBENCH_CPU_MASK");
+    uint64_t mask = 0;
+    if (env_mask && ab_cpu_parse_mask(env_mask, &mask, &err) != AB_OK)
+        return ab__cli_usage_error(NULL, "ARCHBENCH_CPU_MASK: %s", err.msg);
+    /* '+': stop at the first non-option, which is the verb. */
+    int c;
+    while ((c = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            print_help(stdout);
+            return AB_EXIT_OK;
+        case 'V':
+            printf("archbench %s (git %s, %s build, %s)\n", AB_VERSION, AB_GIT_COMMIT, AB_BUILD_TYPE, AB_COMPILER);
+            return AB_EXIT_OK;
+        case 'm':
+            if (ab_cpu_parse_mask(optarg, &mask, &err) != AB_OK)
+                return ab__cli_usage_error(NULL, "--cpu-mask: %s", err.msg);
+            ab_cpu_set_mask(mask);
+            break;
+        default:
+            return ab__cli_usage_error(NULL, "unknown option");
+        }
+    }
+    if (optind >= argc) {
+        print_help(stderr);
+        return AB_EXIT_USAGE;
+    }
+    const char *verb = argv[optind];
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        if (strcmp(verbs[i].name, verb) == 0) {
+            /* Each verb parses its own argv from its name on; optind = 0 makes glibc's
+             * getopt start afresh (its argv[0] is the verb). */
+            int first = optind;
+            optind = 0;
+            return verbs[i].fn(argc - first, argv + first);
+        }
+    }
+    return ab__cli_usage_error(NULL, "unknown verb '%s'", verb);
+}

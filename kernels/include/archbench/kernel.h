@@ -1,0 +1,251 @@
+/*
+ * kernel.h - kernel families, variant descriptors and the registry.
+ *
+ * A family (FP32 GEMM, exact attention, MoE routing, ...) has one typed signature,
+ * named shape parameters with default sweeps, and harness-side "case" functions that
+ * build seeded inputs for a shape, run any variant of the family on them, and compare
+ * a variant's output with the reference's. A variant is a `const struct ab_kernel`
+ * descriptor living beside its code; the registry (kernels/registry_list.h) lists
+ * every descriptor, reference last within its family, optimized variants fastest
+ * first, so "best" is the first runnable row.
+ *
+ * Kernels never allocate and never print: the caller passes a workspace of at least
+ * workspace_bytes(shape, n_threads), aligned to AB_ALIGN_BYTES. Case functions are
+ * harness code and may allocate, but are never inside a timed region.
+ */
+#ifndef ARCHBENCH_KERNEL_H
+#define ARCHBENCH_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archbench/api.h"
+#include "archbench/status.h"
+
+/* ---- shapes ---------------------------------------------------------------------- */
+
+#define AB_SHAPE_MAX_PARAMS 16
+
+/* Parameter values of one shape, in the order of the family's params[]. */
+struct ab_shape {
+    int64_t v[AB_SHAPE_MAX_PARAMS];
+};
+
+struct ab_param {
+    const char *name;                /* "m", "n_q", "causal", "dist" */
+    const char *doc;                 /* one line for --help and list */
+    int64_t def;                     /* value used when a sweep or --set leaves it out */
+    int64_t min, max;                /* accepted range, inclusive */
+    const char *const *value_names;  /* NULL, or names of values 0..n_value_names-1 */
+    size_t n_value_names;
+};
+
+/* ---- execution context -------------------------------------------------------------- */
+
+struct ab_exec {
+    int n_threads;           /* >= 1; a kernel uses at most this many OpenMP threads */
+    void *workspace;         /* AB_ALIGN_BYTES aligned, NULL when workspace_bytes is 0 */
+    size_t workspace_bytes;  /* at least the kernel's workspace_bytes(shape, n_threads) */
+};
+
+/* ---- typed signatures, one per family ------------------------------------------------ */
+
+struct ab_gemm_f32_args;
+struct ab_gemm_i8_args;
+struct ab_mha_args;
+struct ab_linear_attn_args;
+struct ab_lsh_attn_args;
+struct ab_rope_args;
+struct ab_moe_route_args;
+struct ab_moe_ffn_args;
+struct ab_probe_args;
+
+typedef enum ab_status ab_gemm_f32_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_gemm_i8_fn(const struct ab_gemm_i8_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_mha_fn(const struct ab_mha_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_linear_attn_fn(const struct ab_linear_attn_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_lsh_attn_fn(const struct ab_lsh_attn_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_rope_fn(const struct ab_rope_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_moe_route_fn(const struct ab_moe_route_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_moe_ffn_fn(const struct ab_moe_ffn_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_probe_fn(const struct ab_probe_args *args, const struct ab_exec *exec);
+
+/* The member used is the one named like the descriptor's family; no casts anywhere. */
+union ab_kernel_fn {
+    ab_gemm_f32_fn *gemm_f32;
+    ab_gemm_i8_fn *gemm_i8;
+    ab_mha_fn *mha;
+    ab_linear_attn_fn *linear_attn;
+    ab_lsh_attn_fn *lsh_attn;
+    ab_rope_fn *rope;
+    ab_moe_route_fn *moe_route;
+    ab_moe_ffn_fn *moe_ffn;
+    ab_probe_fn *probe;
+};
+
+/* ---- comparison against the reference ------------------------------------------------- */
+
+enum ab_cmp {
+    AB_CMP_REL_FRO,  /* ||test - ref||_F / ||ref||_F <= tol, same NaN/Inf positions */
+    AB_CMP_EXACT,    /* bit-exact (integer accumulators) */
+    AB_CMP_SETS,     /* same selected index sets per row (routing), weights by rel_fro */
+    AB_CMP_COUNT
+};
+
+/*
+ * Tolerance rule: allowed error = rel * sqrt(max(1, shape.v[scale_param] / scale_ref)),
+ * i.e. error may grow like the square root of a reduction length. scale_param < 0
+ * means a fixed tolerance.
+ */
+struct ab_tol {
+    enum ab_cmp cmp;
+    double rel;
+    int scale_param;
+    double scale_ref;
+};
+
+/* Outcome of comparing a variant's output with the reference's on one case. */
+struct ab_check {
+    bool ok;
+    enum ab_cmp cmp;
+    double err;            /* the figure compared with tol (relative error, or mismatches) */
+    double tol;            /* allowed value of err for this shape */
+    double max_abs_err;    /* largest |test - ref| over finite pairs */
+    double cosine;         /* cosine similarity of test and ref (1 when both are zero) */
+    int64_t n_mismatch;    /* elements differing (exact) or rows with other sets (sets) */
+    int64_t n_nonfinite_mismatch; /* positions where NaN/Inf differ */
+    char detail[160];      /* first offending index and values, for the failure message */
+};
+
+/* ---- families and variant descriptors -------------------------------------------------- */
+
+struct ab_kernel;
+
+/*
+ * One benchmark/test case: seeded inputs for a shape plus one output buffer per slot.
+ * A family embeds this as the FIRST member of its own case struct and converts the
+ * pointer back in its case functions (the usual C "base struct" idiom).
+ */
+struct ab_case {
+    const struct ab_family *family;
+    struct ab_shape shape;
+    uint64_t seed;
+};
+
+enum ab_slot {
+    AB_SLOT_REF,   /* output buffer the reference writes */
+    AB_SLOT_TEST,  /* output buffer a variant under test writes */
+    AB_SLOT_COUNT
+};
+
+struct ab_family {
+    const char *name;                      /* "gemm_f32": CSV key and filter target */
+    const char *doc;                       /* one line */
+    const char *flops_doc;                 /* the FLOP-counting convention, stated */
+    const struct ab_param *params;
+    size_t n_params;                       /* <= AB_SHAPE_MAX_PARAMS */
+    const struct ab_shape *sweep_default;  /* `archbench run` */
+    size_t n_sweep_default;
+    const struct ab_shape *sweep_quick;    /* `archbench run --quick` */
+    size_t n_sweep_quick;
+    const struct ab_shape *sweep_test;     /* equivalence tests: 1, odd sizes, hard cases */
+    size_t n_sweep_test;
+
+    /* Tokens processed by one call (tokens/s); 0 when the notion does not apply. */
+    double (*tokens)(const struct ab_shape *shape);
+    /* Bytes of inputs plus outputs of one call at this shape (memory.csv). */
+    uint64_t (*io_bytes)(const struct ab_shape *shape);
+
+    /* Harness side: allocate and fill seeded inputs and both output slots. */
+    enum ab_status (*case_new)(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
+                               struct ab_error *err);
+    void (*case_free)(struct ab_case *c);
+    /* Run `kernel` (of this family) on the case's inputs, writing the slot's outputs. */
+    enum ab_status (*case_run)(struct ab_case *c, const struct ab_kernel *kernel, const struct ab_exec *exec,
+                               enum ab_slot slot);
+    /* Compare AB_SLOT_TEST with AB_SLOT_REF under the kernel's tolerance rule. */
+    void (*case_compare)(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out_check);
+};
+
+struct ab_kernel {
+    const char *name;                /* "gemm_f32_avx512": unique, stable, the CSV key */
+    const struct ab_family *family;
+    const char *variant;             /* "ref", "avx512", "openblas", ... */
+    const char *doc;                 /* one line: what this variant does differently */
+    uint64_t isa_needs;              /* AB_CPU_BIT(...) mask, see cpu.h */
+    bool is_ref;
+    union ab_kernel_fn fn;
+    /* Shape preconditions beyond the family's ranges; NULL means every shape. */
+    bool (*supports)(const struct ab_shape *shape);
+    size_t (*workspace_bytes)(const struct ab_shape *shape, int n_threads);
+    double (*flops)(const struct ab_shape *shape);  /* nominal FLOPs (family convention) */
+    double (*bytes)(const struct ab_shape *shape);  /* bytes this variant moves to/from memory */
+    struct ab_tol tol;
+};
+
+/* ---- the registry ----------------------------------------------------------------------- */
+
+AB_API size_t ab_family_count(void);
+AB_API const struct ab_family *ab_family_at(size_t index);        /* NULL past the end */
+AB_API const struct ab_family *ab_family_find(const char *name);  /* NULL if unknown */
+
+AB_API size_t ab_kernel_count(void);
+AB_API const struct ab_kernel *ab_kernel_at(size_t index);        /* NULL past the end */
+AB_API const struct ab_kernel *ab_kernel_find(const char *name);  /* NULL if unknown */
+
+/* The family's reference variant (exactly one exists; the registry test checks it). */
+AB_API const struct ab_kernel *ab_kernel_ref(const struct ab_family *family);
+
+/*
+ * Whether the kernel can run with these CPU features on this shape (NULL: any shape).
+ * On false, *out_reason (if not NULL) gets a static or thread-local one-line reason such
+ * as "needs avx512vnni" or "shape not supported".
+ */
+AB_API bool ab_kernel_runnable(const struct ab_kernel *kernel, uint64_t cpu_features, const struct ab_shape *shape,
+                               const char **out_reason);
+
+/* First runnable variant of the family in registry order (the reference at worst). */
+AB_API const struct ab_kernel *ab_kernel_best(const struct ab_family *family, const struct ab_shape *shape,
+                                              uint64_t cpu_features);
+
+/* Tolerance of `kernel` for `shape`, per its ab_tol rule. */
+AB_API double ab_kernel_tolerance(const struct ab_kernel *kernel, const struct ab_shape *shape);
+
+/* ---- filter (PCRE2) ---------------------------------------------------------------------- */
+
+struct ab_filter;
+
+/*
+ * Compile a filter. It matches a kernel when the regex (PCRE2, UTF) finds a match in
+ * "<family>/<name>" (e.g. "gemm_f32/gemm_f32_avx512"). A leading '-' negates it.
+ * NULL or "" matches everything. AB_EPARSE with the PCRE2 message and offset.
+ * Caller frees with ab_filter_free.
+ */
+AB_API enum ab_status ab_filter_new(const char *pattern, struct ab_filter **out_filter, struct ab_error *err);
+AB_API bool ab_filter_match(const struct ab_filter *filter, const struct ab_kernel *kernel);
+AB_API void ab_filter_free(struct ab_filter *filter);
+
+/* ---- shapes ------------------------------------------------------------------------------ */
+
+/* Every parameter set to its default. */
+AB_API void ab_shape_default(const struct ab_family *family, struct ab_shape *out_shape);
+
+/* Index of the named parameter, or -1. */
+AB_API int ab_param_index(const struct ab_family *family, const char *name);
+
+/*
+ * Parse one value of a parameter: an integer (with optional K/M/G suffix, powers of
+ * 1024), or one of its value names. AB_EPARSE / AB_EINVAL (out of range) with err.
+ */
+AB_API enum ab_status ab_param_parse(const struct ab_param *param, const char *text, int64_t *out_value,
+                                     struct ab_error *err);
+
+/* "m=1024,n=1024,k=1024,trans_b=0": value names are used where a param has them. */
+AB_API size_t ab_shape_format(const struct ab_family *family, const struct ab_shape *shape, char *buf,
+                              size_t buf_bytes);
+
+/* Whether every value lies in its parameter's [min, max]. */
+AB_API bool ab_shape_valid(const struct ab_family *family, const struct ab_shape *shape);
+
+#endif /* ARCHBENCH_KERNEL_H */

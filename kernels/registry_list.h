@@ -1,0 +1,32 @@
+/*
+ * registry_list.h - every kernel family and every variant descriptor, in one place.
+ *
+ * Adding a variant: write its file (code + `const struct ab_kernel ab__kernel_<name>`),
+ * then add one row to its family's list below, under the row macro of the instruction
+ * set library it is built into. Within a family: fastest first, the reference last,
+ * because ab_kernel_best() takes the first runnable row.
+ *
+ * Row macros: REF(name) plain C, always built; AVX2(name), AVX512(name),
+ * AVX512VNNI(name), AVX512BF16(name) built into that level's library when the compiler
+ * supports it; BLAS(name) only with the OpenBLAS baseline. registry.c defines each macro
+ * to either a table entry or nothing, so no #if is needed here.
+ *
+ * Adding a family: one FAMILY(name) row in AB_FAMILY_LIST (its descriptor is
+ * `ab_family_<name>`) and an AB_KERNELS_<NAME> list appended to AB_KERNEL_LIST.
+ */
+#ifndef ARCHBENCH_REGISTRY_LIST_H
+#define ARCHBENCH_REGISTRY_LIST_H
+
+#define AB_FAMILY_LIST(FAMILY) \
+    FAMILY(gemm_f32)
+
+/* FP32 GEMM (kernels/gemm) */
+#define AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512(gemm_f32_avx512)                                                 \
+    BLAS(gemm_f32_openblas)                                                 \
+    REF(gemm_f32_ref)
+
+#define AB_KERNEL_LIST(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
+
+#endif /* ARCHBENCH_REGISTRY_LIST_H */
