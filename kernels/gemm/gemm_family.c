@@ -218,6 +218,7 @@ const struct ab_family ab_family_gemm_f32 = {
     .case_free = gemm_case_free,
     .case_run = gemm_case_run,
     .case_compare = gemm_case_compare,
+    .case_metrics = NULL,
 };
 
 static void shape_of(const struct ab_gemm_f32_args *args, struct ab_shape *out)

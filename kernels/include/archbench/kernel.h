@@ -133,6 +133,19 @@ struct ab_case {
     uint64_t seed;
 };
 
+/*
+ * A figure of a case beyond speed, computed by a family after its outputs exist:
+ * fidelity of an approximation against exact attention, routing load statistics,
+ * quantisation error. The runner writes them to metrics.csv, one row per figure.
+ */
+struct ab_metric {
+    const char *name;   /* "rel_err_vs_exact", "load_cv", ... (static string) */
+    double value;       /* NaN when it could not be computed */
+    const char *unit;   /* "ratio", "experts", "tokens", ... (static string) */
+};
+
+#define AB_METRICS_MAX 32
+
 enum ab_slot {
     AB_SLOT_REF,   /* output buffer the reference writes */
     AB_SLOT_TEST,  /* output buffer a variant under test writes */
@@ -166,6 +179,13 @@ struct ab_family {
                                enum ab_slot slot);
     /* Compare AB_SLOT_TEST with AB_SLOT_REF under the kernel's tolerance rule. */
     void (*case_compare)(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out_check);
+    /*
+     * Optional (NULL if none): figures of this case beyond speed, written to out (at most
+     * AB_METRICS_MAX); returns how many. Called after the reference has filled
+     * AB_SLOT_REF; may run other computations (e.g. exact attention on the same inputs)
+     * and allocate. Never timed.
+     */
+    size_t (*case_metrics)(struct ab_case *c, struct ab_metric *out_metrics);
 };
 
 struct ab_kernel {
