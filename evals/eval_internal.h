@@ -1,0 +1,103 @@
+/*
+ * eval_internal.h - private to evals/: the loaded form of a task and the helpers shared
+ * by the loaders, the scorer and the report writers.
+ *
+ * A loaded task is reduced to "units" - the things a bootstrap resamples - each with
+ * the few numbers its metrics need (a confusion cell, a float pair, per-question
+ * counts, per-query F1/EM, per-pair counts). Scoring is then a pass over units with
+ * integer multiplicities, never a re-reading of strings, which is what makes 1000
+ * resamples of QQP cheap.
+ */
+#ifndef ARCHBENCH_EVAL_INTERNAL_H
+#define ARCHBENCH_EVAL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archbench/arena.h"
+#include "archbench/eval.h"
+
+#define AB__EVAL_MAX_CLASSES 3
+
+/* Per-question counts of MultiRC. */
+struct ab__eval_mrc_unit {
+    uint32_t tp, fp, fn;
+    uint32_t all_right;   /* 1 if every answer option of the question is right */
+};
+
+/* Per-pair counts of AX-g. */
+struct ab__eval_pair_unit {
+    uint8_t n_right;      /* 0..2 examples of the pair right */
+    uint8_t same;         /* both predictions equal */
+};
+
+struct ab_eval_data {
+    enum ab_eval_task task;
+    const struct ab_eval_task_info *info;
+    struct ab_arena arena;          /* owns everything below */
+    char *gold_path;
+    char *pred_path;
+    size_t n_units;
+    size_t n_items;                 /* examples / answer options / queries */
+    size_t n_classes;
+    /* AB_EVAL_KIND_CLASS: cell[i] = gold * k + pred; conf is the full-data confusion. */
+    uint8_t *cell;
+    uint64_t conf[AB__EVAL_MAX_CLASSES * AB__EVAL_MAX_CLASSES];
+    /* AB_EVAL_KIND_REGRESS: gold and prediction, and unit ids sorted by each. */
+    double *gold_f;
+    double *pred_f;
+    uint32_t *gold_order;
+    uint32_t *pred_order;
+    /* AB_EVAL_KIND_MULTIRC */
+    struct ab__eval_mrc_unit *mrc;
+    /* AB_EVAL_KIND_RECORD: per query, best token F1 and EM over the gold answers. */
+    double *rec_f1;
+    double *rec_em;
+    /* AB_EVAL_KIND_PAIRS */
+    struct ab__eval_pair_unit *pair;
+    uint64_t pair_conf[AB__EVAL_MAX_CLASSES * AB__EVAL_MAX_CLASSES];   /* per example */
+};
+
+/*
+ * Metric values (0-1 scale, in the task's metric order) of units drawn with
+ * multiplicity w[i] (NULL = each once). With b non-NULL and pick non-NULL, unit i comes
+ * from b where pick[i] is set, from a otherwise (approximate randomisation). `work`
+ * must hold ab__eval_work_bytes(a) bytes. Returns 0 or AB_ENOMEM-free: never fails.
+ */
+void ab__eval_metrics(const struct ab_eval_data *a, const struct ab_eval_data *b, const uint32_t *w,
+                      const uint8_t *pick, void *work, double out_value[AB_EVAL_MAX_METRICS]);
+size_t ab__eval_work_bytes(const struct ab_eval_data *data);
+
+/* Metric values of a label task from a confusion matrix (the bootstrap's fast path). */
+void ab__eval_class_metrics(const struct ab_eval_data *data, const uint64_t *conf,
+                            double out_value[AB_EVAL_MAX_METRICS]);
+
+/* Weighted Spearman over units in the given sort orders (exposed for tests of ties). */
+double ab__eval_spearman_weighted(const double *x, const double *y, const uint32_t *order_x,
+                                  const uint32_t *order_y, const uint32_t *w, size_t n, double *rank_x,
+                                  double *rank_y);
+double ab__eval_pearson_weighted(const double *x, const double *y, const uint32_t *w, size_t n);
+
+/* Sort unit ids 0..n-1 by v ascending (stable for equal values). */
+void ab__eval_argsort(const double *v, size_t n, uint32_t *out_order);
+
+/* Validate UTF-8 (no overlongs, surrogates or code points above U+10FFFF); returns the
+ * byte offset of the first bad byte, or len if valid. */
+size_t ab__eval_utf8_check(const char *s, size_t len);
+
+/* splitmix64 step, to derive independent per-task stream seeds from one seed. */
+uint64_t ab__eval_mix64(uint64_t x);
+
+/* Unit hash map from uint64 keys to uint32 positions (open addressing, arena-owned). */
+struct ab__eval_map {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t cap;   /* power of two */
+    size_t n;
+};
+enum ab_status ab__eval_map_init(struct ab__eval_map *map, size_t n_expected, struct ab_arena *arena);
+/* Insert key -> val; if the key exists, leaves it and returns its value in *out_old. */
+bool ab__eval_map_put(struct ab__eval_map *map, uint64_t key, uint32_t val, uint32_t *out_old);
+bool ab__eval_map_get(const struct ab__eval_map *map, uint64_t key, uint32_t *out_val);
+
+#endif /* ARCHBENCH_EVAL_INTERNAL_H */
