@@ -18,7 +18,9 @@
 #define ARCHBENCH_REGISTRY_LIST_H
 
 #define AB_FAMILY_LIST(FAMILY) \
-    FAMILY(gemm_f32)
+    FAMILY(peak)                 \
+    FAMILY(gemm_f32)             \
+    FAMILY(gemm_i8)
 
 /* FP32 GEMM (kernels/gemm) */
 #define AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -26,7 +28,21 @@
     BLAS(gemm_f32_openblas)                                                 \
     REF(gemm_f32_ref)
 
+/* W8A8 INT8 GEMM (kernels/quant) */
+#define AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512VNNI(gemm_i8_avx512vnni)                                         \
+    AVX2(gemm_i8_avx2)                                                     \
+    REF(gemm_i8_ref)
+
+/* Peak probes (kernels/probes): listed first, the runner measures them first */
+#define AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512VNNI(peak_avx512vnni)                                         \
+    AVX512(peak_avx512)                                                 \
+    REF(peak_ref)
+
 #define AB_KERNEL_LIST(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
-    AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
+    AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)     \
+    AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
+    AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
 
 #endif /* ARCHBENCH_REGISTRY_LIST_H */

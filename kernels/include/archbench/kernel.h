@@ -152,6 +152,13 @@ enum ab_slot {
     AB_SLOT_COUNT
 };
 
+/* Which measured peak a family's FLOP rate is a percentage of (speed.csv pct_peak). */
+enum ab_peak_kind {
+    AB_PEAK_FP32,   /* FP32 FMA throughput probe (the default) */
+    AB_PEAK_INT8,   /* INT8 dot-product probe (VNNI) */
+    AB_PEAK_KIND_COUNT
+};
+
 struct ab_family {
     const char *name;                      /* "gemm_f32": CSV key and filter target */
     const char *doc;                       /* one line */
@@ -186,6 +193,11 @@ struct ab_family {
      * and allocate. Never timed.
      */
     size_t (*case_metrics)(struct ab_case *c, struct ab_metric *out_metrics);
+    /* Peak the FLOP rate is compared with (0 = FP32); the byte rate is always compared
+     * with the measured memory bandwidth. */
+    enum ab_peak_kind compute_peak;
+    /* True for the peak probes themselves (run first; not compared with a peak). */
+    bool is_probe;
 };
 
 struct ab_kernel {

@@ -1,0 +1,135 @@
+/*
+ * probe_avx512.c - FP32 FMA, memory read and triad probes with AVX-512.
+ *
+ * FMA: 12 independent zmm chains (FMA latency 4 x 1 zmm FMA per cycle on Zen 4 needs
+ * at least 4 in flight; 12 also covers 2-FMA-port cores). Threads split the 12 chains,
+ * so the result does not depend on the thread count. Memory: threads split the range;
+ * the wrapping int32 sum is associative, so partial sums combine exactly.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "archbench/cpu.h"
+#include "archbench/probe.h"
+
+#include "probe_impl.h"
+
+#define N_CHAINS (AB_PROBE_LANES / 16)
+
+static void fma_chains(const float *in, float *out, size_t n, int first, int count)
+{
+    __m512 c = _mm512_set1_ps(AB_PROBE_FMA_C), d = _mm512_set1_ps(AB_PROBE_FMA_D);
+    __m512 x[N_CHAINS];
+    for (int j = 0; j < count; j++)
+        x[j] = _mm512_loadu_ps(in + 16 * (first + j));
+    if (count == N_CHAINS) {
+        for (size_t r = 0; r < n; r++)
+            for (int j = 0; j < N_CHAINS; j++)
+                x[j] = _mm512_fmadd_ps(x[j], c, d);
+    } else if (count == N_CHAINS / 2) {
+        for (size_t r = 0; r < n; r++)
+            for (int j = 0; j < N_CHAINS / 2; j++)
+                x[j] = _mm512_fmadd_ps(x[j], c, d);
+    } else {
+        for (size_t r = 0; r < n; r++)
+            for (int j = 0; j < count; j++)
+                x[j] = _mm512_fmadd_ps(x[j], c, d);
+    }
+    for (int j = 0; j < count; j++)
+        _mm512_storeu_ps(out + 16 * (first + j), x[j]);
+}
+
+static enum ab_status probe_avx512(const struct ab_probe_args *a, const struct ab_exec *exec)
+{
+    int nt = exec->n_threads > 0 ? exec->n_threads : 1;
+    switch (a->kind) {
+    case AB_PROBE_FP32_FMA:
+        if (nt > N_CHAINS)
+            nt = N_CHAINS;
+#pragma omp parallel num_threads(nt)
+        {
+            int t = 0, tn = 1;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+            tn = omp_get_num_threads();
+#endif
+            int first = N_CHAINS * t / tn, last = N_CHAINS * (t + 1) / tn;
+            fma_chains(a->f_in, a->f_out, a->n, first, last - first);
+        }
+        return AB_OK;
+    case AB_PROBE_MEM_READ: {
+        uint32_t total = 0;
+#pragma omp parallel num_threads(nt) reduction(+ : total)
+        {
+            int t = 0, tn = 1;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+            tn = omp_get_num_threads();
+#endif
+            size_t lo = a->n * (size_t)t / (size_t)tn, hi = a->n * (size_t)(t + 1) / (size_t)tn;
+            __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+            size_t i = lo;
+            for (; i + 64 <= hi; i += 64) {
+                s0 = _mm512_add_epi32(s0, _mm512_loadu_si512(a->i32_in + i));
+                s1 = _mm512_add_epi32(s1, _mm512_loadu_si512(a->i32_in + i + 16));
+                s2 = _mm512_add_epi32(s2, _mm512_loadu_si512(a->i32_in + i + 32));
+                s3 = _mm512_add_epi32(s3, _mm512_loadu_si512(a->i32_in + i + 48));
+            }
+            for (; i + 16 <= hi; i += 16)
+                s0 = _mm512_add_epi32(s0, _mm512_loadu_si512(a->i32_in + i));
+            if (i < hi)
+                s0 = _mm512_add_epi32(s0, _mm512_maskz_loadu_epi32((__mmask16)((1u << (hi - i)) - 1), a->i32_in + i));
+            s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
+            total += (uint32_t)_mm512_reduce_add_epi32(s0);
+        }
+        *a->i32_out = (int32_t)total;
+        return AB_OK;
+    }
+    case AB_PROBE_MEM_TRIAD: {
+        __m512 s = _mm512_set1_ps(AB_PROBE_TRIAD_S);
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (size_t blk = 0; blk < (a->n + 1023) / 1024; blk++) {
+            size_t i = blk * 1024, hi = i + 1024 < a->n ? i + 1024 : a->n;
+            for (; i + 16 <= hi; i += 16)
+                _mm512_storeu_ps(a->f_out + i,
+                                 _mm512_fmadd_ps(s, _mm512_loadu_ps(a->f_in + i), _mm512_loadu_ps(a->f_in2 + i)));
+            if (i < hi) {
+                __mmask16 m = (__mmask16)((1u << (hi - i)) - 1);
+                _mm512_mask_storeu_ps(a->f_out + i, m,
+                                      _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(m, a->f_in + i),
+                                                      _mm512_maskz_loadu_ps(m, a->f_in2 + i)));
+            }
+        }
+        return AB_OK;
+    }
+    case AB_PROBE_INT8_DOT:
+    case AB_PROBE_KIND_COUNT:
+        break;
+    }
+    return AB_ENOTSUP;
+}
+
+static bool supports_avx512(const struct ab_shape *s)
+{
+    return s->v[AB__PROBE_KIND] != AB_PROBE_INT8_DOT;
+}
+
+extern const struct ab_kernel ab__kernel_peak_avx512;
+const struct ab_kernel ab__kernel_peak_avx512 = {
+    .name = "peak_avx512",
+    .family = &ab_family_peak,
+    .variant = "avx512",
+    .doc = "12 zmm FMA chains; zmm streaming read and triad",
+    .isa_needs = AB_ISA_AVX512,
+    .is_ref = false,
+    .fn.probe = probe_avx512,
+    .supports = supports_avx512,
+    .workspace_bytes = ab__probe_no_workspace,
+    .flops = ab__probe_flops,
+    .bytes = ab__probe_bytes,
+    .tol = {.cmp = AB_CMP_REL_FRO, .rel = 1e-7, .scale_param = -1, .scale_ref = 0.0},
+};

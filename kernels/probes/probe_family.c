@@ -1,0 +1,233 @@
+/*
+ * probe_family.c - the `peak` family: shape (kind, n), FLOP/byte models and the
+ * harness-side case functions. The probes are verified against their reference like
+ * every kernel (an FMA chain computed twice must agree bit for bit).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "archbench/alloc.h"
+#include "archbench/check.h"
+#include "archbench/probe.h"
+#include "archbench/rng.h"
+
+#include "probe_impl.h"
+
+static const char *const kind_names[] = {"fp32_fma", "int8_dot", "mem_read", "mem_triad"};
+_Static_assert(sizeof kind_names / sizeof kind_names[0] == AB_PROBE_KIND_COUNT, "kind names");
+
+static const struct ab_param probe_params[] = {
+    [AB__PROBE_KIND] = {"kind", "fp32_fma, int8_dot, mem_read or mem_triad", 0, 0, AB_PROBE_KIND_COUNT - 1,
+                        kind_names, AB_PROBE_KIND_COUNT},
+    [AB__PROBE_N] = {"n", "rounds (fma, dot) or elements (memory)", 1 << 20, 1, INT64_C(1) << 31, NULL, 0},
+};
+
+/* Memory probes use 32 Mi elements (128 MiB per array): 4x the 32 MiB L3 of the
+ * reference machine, so they measure DRAM, not cache. */
+#define SHAPE(kind, n) {{kind, n}}
+static const struct ab_shape sweep_default[] = {
+    SHAPE(AB_PROBE_FP32_FMA, 1 << 20), SHAPE(AB_PROBE_INT8_DOT, 1 << 19),
+    SHAPE(AB_PROBE_MEM_READ, 32 << 20), SHAPE(AB_PROBE_MEM_TRIAD, 32 << 20),
+};
+static const struct ab_shape sweep_test[] = {
+    SHAPE(AB_PROBE_FP32_FMA, 1),   SHAPE(AB_PROBE_FP32_FMA, 1000), SHAPE(AB_PROBE_INT8_DOT, 1),
+    SHAPE(AB_PROBE_INT8_DOT, 20000), /* wraps int32: vpdpbusd wraps, the reference must too */
+    SHAPE(AB_PROBE_MEM_READ, 1),   SHAPE(AB_PROBE_MEM_READ, 1003),  SHAPE(AB_PROBE_MEM_TRIAD, 1),
+    SHAPE(AB_PROBE_MEM_TRIAD, 1003),
+};
+
+double ab__probe_flops(const struct ab_shape *s)
+{
+    double n = (double)s->v[AB__PROBE_N];
+    switch ((enum ab_probe_kind)s->v[AB__PROBE_KIND]) {
+    case AB_PROBE_FP32_FMA:
+        return 2.0 * AB_PROBE_LANES * n;
+    case AB_PROBE_INT8_DOT:
+        return 2.0 * 4.0 * AB_PROBE_LANES * n;
+    case AB_PROBE_MEM_READ:
+        return n;
+    case AB_PROBE_MEM_TRIAD:
+        return 2.0 * n;
+    case AB_PROBE_KIND_COUNT:
+        break;
+    }
+    return NAN;
+}
+
+double ab__probe_bytes(const struct ab_shape *s)
+{
+    double n = (double)s->v[AB__PROBE_N];
+    switch ((enum ab_probe_kind)s->v[AB__PROBE_KIND]) {
+    case AB_PROBE_FP32_FMA:
+        return 2.0 * 4.0 * AB_PROBE_LANES;
+    case AB_PROBE_INT8_DOT:
+        return 8.0 * AB_PROBE_LANES + 4.0 * AB_PROBE_LANES;
+    case AB_PROBE_MEM_READ:
+        return 4.0 * n;
+    case AB_PROBE_MEM_TRIAD:
+        return 12.0 * n;
+    case AB_PROBE_KIND_COUNT:
+        break;
+    }
+    return NAN;
+}
+
+size_t ab__probe_no_workspace(const struct ab_shape *shape, int n_threads)
+{
+    (void)shape;
+    (void)n_threads;
+    return 0;
+}
+
+static uint64_t probe_io_bytes(const struct ab_shape *s)
+{
+    return (uint64_t)ab__probe_bytes(s);
+}
+
+struct probe_case {
+    struct ab_case base;
+    struct ab_probe_args args;
+    float *f_in, *f_in2, *f_out[AB_SLOT_COUNT];
+    uint8_t *u8;
+    int8_t *s8;
+    int32_t *i32_in, *i32_out[AB_SLOT_COUNT];
+    size_t n_out;   /* elements in each output slot */
+};
+
+static void probe_case_free(struct ab_case *c)
+{
+    if (!c)
+        return;
+    struct probe_case *p = (struct probe_case *)c;
+    ab_free(p->f_in);
+    ab_free(p->f_in2);
+    ab_free(p->u8);
+    ab_free(p->s8);
+    ab_free(p->i32_in);
+    for (int s = 0; s < AB_SLOT_COUNT; s++) {
+        ab_free(p->f_out[s]);
+        ab_free(p->i32_out[s]);
+    }
+    ab_free(p);
+}
+
+static enum ab_status probe_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
+                                     struct ab_error *err)
+{
+    if (!ab_shape_valid(&ab_family_peak, shape))
+        return ab_error_set(err, AB_EINVAL, "peak: shape outside parameter ranges");
+    struct probe_case *p = ab_calloc(1, sizeof *p);
+    if (!p)
+        return ab_error_set(err, AB_ENOMEM, "peak: out of memory");
+    p->base.family = &ab_family_peak;
+    p->base.shape = *shape;
+    p->base.seed = seed;
+    enum ab_probe_kind kind = (enum ab_probe_kind)shape->v[AB__PROBE_KIND];
+    size_t n = (size_t)shape->v[AB__PROBE_N];
+    p->args.kind = kind;
+    p->args.n = n;
+    struct ab_rng rng;
+    ab_rng_seed(&rng, seed);
+    bool ok = true;
+    switch (kind) {
+    case AB_PROBE_FP32_FMA:
+        p->n_out = AB_PROBE_LANES;
+        p->f_in = ab_aligned_alloc(64, AB_PROBE_LANES * sizeof(float));
+        for (int s = 0; s < AB_SLOT_COUNT; s++)
+            p->f_out[s] = ab_aligned_alloc(64, AB_PROBE_LANES * sizeof(float));
+        ok = p->f_in && p->f_out[0] && p->f_out[1];
+        if (ok)
+            ab_rng_fill_uniform_f32(&rng, p->f_in, AB_PROBE_LANES, 0.5f, 2.0f);
+        break;
+    case AB_PROBE_INT8_DOT:
+        p->n_out = AB_PROBE_LANES;
+        p->u8 = ab_aligned_alloc(64, 4 * AB_PROBE_LANES);
+        p->s8 = ab_aligned_alloc(64, 4 * AB_PROBE_LANES);
+        for (int s = 0; s < AB_SLOT_COUNT; s++)
+            p->i32_out[s] = ab_aligned_alloc(64, AB_PROBE_LANES * sizeof(int32_t));
+        ok = p->u8 && p->s8 && p->i32_out[0] && p->i32_out[1];
+        for (size_t i = 0; ok && i < 4 * AB_PROBE_LANES; i++) {
+            p->u8[i] = (uint8_t)ab_rng_below(&rng, 256);
+            p->s8[i] = (int8_t)((int)ab_rng_below(&rng, 256) - 128);
+        }
+        break;
+    case AB_PROBE_MEM_READ:
+        p->n_out = 1;
+        p->i32_in = ab_aligned_alloc(64, n * sizeof(int32_t));
+        for (int s = 0; s < AB_SLOT_COUNT; s++)
+            p->i32_out[s] = ab_aligned_alloc(64, sizeof(int32_t));
+        ok = p->i32_in && p->i32_out[0] && p->i32_out[1];
+        for (size_t i = 0; ok && i < n; i++)
+            p->i32_in[i] = (int32_t)(ab_rng_u64(&rng) >> 33);
+        break;
+    case AB_PROBE_MEM_TRIAD:
+        p->n_out = n;
+        p->f_in = ab_aligned_alloc(64, n * sizeof(float));
+        p->f_in2 = ab_aligned_alloc(64, n * sizeof(float));
+        for (int s = 0; s < AB_SLOT_COUNT; s++)
+            p->f_out[s] = ab_aligned_alloc(64, n * sizeof(float));
+        ok = p->f_in && p->f_in2 && p->f_out[0] && p->f_out[1];
+        if (ok) {
+            ab_rng_fill_uniform_f32(&rng, p->f_in, n, -1.0f, 1.0f);
+            ab_rng_fill_uniform_f32(&rng, p->f_in2, n, -1.0f, 1.0f);
+        }
+        break;
+    case AB_PROBE_KIND_COUNT:
+        ok = false;
+        break;
+    }
+    if (!ok) {
+        probe_case_free(&p->base);
+        return ab_error_set(err, AB_ENOMEM, "peak: out of memory for n=%zu", n);
+    }
+    p->args.f_in = p->f_in;
+    p->args.f_in2 = p->f_in2;
+    p->args.u8_in = p->u8;
+    p->args.s8_in = p->s8;
+    p->args.i32_in = p->i32_in;
+    *out_case = &p->base;
+    return AB_OK;
+}
+
+static enum ab_status probe_case_run(struct ab_case *c, const struct ab_kernel *kernel, const struct ab_exec *exec,
+                                     enum ab_slot slot)
+{
+    struct probe_case *p = (struct probe_case *)c;
+    struct ab_probe_args args = p->args;
+    args.f_out = p->f_out[slot];
+    args.i32_out = p->i32_out[slot];
+    return kernel->fn.probe(&args, exec);
+}
+
+static void probe_case_compare(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out)
+{
+    const struct probe_case *p = (const struct probe_case *)c;
+    if (p->f_out[AB_SLOT_REF])
+        ab_check_f32(p->f_out[AB_SLOT_REF], p->f_out[AB_SLOT_TEST], p->n_out,
+                     ab_kernel_tolerance(kernel, &c->shape), out);
+    else
+        ab_check_i32(p->i32_out[AB_SLOT_REF], p->i32_out[AB_SLOT_TEST], p->n_out, out);
+}
+
+const struct ab_family ab_family_peak = {
+    .name = "peak",
+    .doc = "peak probes: FP32 FMA, INT8 dot product, memory read and triad bandwidth",
+    .flops_doc = "fma 2*192*n; dot 8*192*n; read n adds; triad 2n",
+    .params = probe_params,
+    .n_params = sizeof probe_params / sizeof probe_params[0],
+    .sweep_default = sweep_default,
+    .n_sweep_default = sizeof sweep_default / sizeof sweep_default[0],
+    .sweep_quick = sweep_default,
+    .n_sweep_quick = sizeof sweep_default / sizeof sweep_default[0],
+    .sweep_test = sweep_test,
+    .n_sweep_test = sizeof sweep_test / sizeof sweep_test[0],
+    .tokens = NULL,
+    .io_bytes = probe_io_bytes,
+    .case_new = probe_case_new,
+    .case_free = probe_case_free,
+    .case_run = probe_case_run,
+    .case_compare = probe_case_compare,
+    .case_metrics = NULL,
+    .compute_peak = AB_PEAK_FP32,
+    .is_probe = true,
+};
