@@ -301,7 +301,8 @@ static enum ab_status engine_run(struct engine *e, struct ab_error *err)
         const struct ab_eval_task_info *info = ab_eval_task_info((enum ab_eval_task)t);
         for (size_t m = 0; m < info->n_metrics && st == AB_OK; m++)
             st = add_row(e, ROW_METRIC, (enum ab_eval_task)t, m);
-        if (info->n_metrics > 1 && st == AB_OK)
+        /* A diagnostic's two metrics (AX-g parity and accuracy) are not averaged anywhere. */
+        if (info->n_metrics > 1 && info->in_score && st == AB_OK)
             st = add_row(e, ROW_TASK, (enum ab_eval_task)t, 0);
         size_t n_in_group = 0;
         bool later = false;
@@ -352,10 +353,10 @@ static void row_labels(const struct engine *e, const struct row_spec *rs, char *
     }
     snprintf(task, 16, "%s", info->name);
     snprintf(metric, 16, "%s", rs->type == ROW_TASK ? "score" : ab_eval_metric_name(info->metric[rs->slot]));
-    /* MultiRC's EM is over questions, everything else over the scored items. */
-    *n = (info->kind == AB_EVAL_KIND_MULTIRC && rs->type == ROW_METRIC && info->metric[rs->slot] == AB_EVAL_METRIC_EM)
-             ? d->n_units
-             : d->n_items;
+    /* MultiRC's EM is over questions and AX-g's parity over pairs; the rest over items. */
+    bool per_unit = rs->type == ROW_METRIC && ((info->kind == AB_EVAL_KIND_MULTIRC && info->metric[rs->slot] == AB_EVAL_METRIC_EM) ||
+                                               info->metric[rs->slot] == AB_EVAL_METRIC_PARITY);
+    *n = per_unit ? d->n_units : d->n_items;
     *gold = d->gold_path;
     *pred = d->pred_path;
 }
