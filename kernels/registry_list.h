@@ -20,7 +20,8 @@
 #define AB_FAMILY_LIST(FAMILY) \
     FAMILY(peak)                 \
     FAMILY(gemm_f32)             \
-    FAMILY(gemm_i8)
+    FAMILY(gemm_i8)              \
+    FAMILY(mha)
 
 /* FP32 GEMM (kernels/gemm) */
 #define AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -40,9 +41,16 @@
     AVX512(peak_avx512)                                                 \
     REF(peak_ref)
 
+/* Exact multi-head attention (kernels/attention) */
+#define AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512(mha_flash_avx512)                                           \
+    BLAS(mha_unfused_openblas)                                         \
+    REF(mha_ref)
+
 #define AB_KERNEL_LIST(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)     \
     AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
-    AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
+    AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
+    AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
 
 #endif /* ARCHBENCH_REGISTRY_LIST_H */
