@@ -35,8 +35,8 @@ struct ab_eval_data {
     enum ab_eval_task task;
     const struct ab_eval_task_info *info;
     struct ab_arena arena;          /* owns everything below */
-    char *gold_path;
-    char *pred_path;
+    const char *gold_path;
+    const char *pred_path;
     size_t n_units;
     size_t n_items;                 /* examples / answer options / queries */
     size_t n_classes;
@@ -99,5 +99,14 @@ enum ab_status ab__eval_map_init(struct ab__eval_map *map, size_t n_expected, st
 /* Insert key -> val; if the key exists, leaves it and returns its value in *out_old. */
 bool ab__eval_map_put(struct ab__eval_map *map, uint64_t key, uint32_t val, uint32_t *out_old);
 bool ab__eval_map_get(const struct ab__eval_map *map, uint64_t key, uint32_t *out_val);
+
+/*
+ * Build a label task (AB_EVAL_KIND_CLASS) or STS-B from arrays, without files: for
+ * simulations and tests of the resampling. Class ids must be < the task's n_classes.
+ */
+enum ab_status ab__eval_data_from_labels(enum ab_eval_task task, const int *gold, const int *pred, size_t n,
+                                         struct ab_eval_data **out_data);
+enum ab_status ab__eval_data_from_scores(const double *gold, const double *pred, size_t n,
+                                         struct ab_eval_data **out_data);
 
 #endif /* ARCHBENCH_EVAL_INTERNAL_H */

@@ -965,3 +965,75 @@ const uint64_t *ab_eval_data_confusion(const struct ab_eval_data *data, size_t *
     *out_k = data->n_classes;
     return data->conf;
 }
+
+/* ---- in-memory construction (simulations, tests) ------------------------------------------------ */
+
+static enum ab_status from_arrays(enum ab_eval_task task, const int *gold_cls, const int *pred_cls, const double *gold_v,
+                                  const double *pred_v, size_t n, struct ab_eval_data **out_data)
+{
+    const struct ab_eval_task_info *info = ab_eval_task_info(task);
+    if (info == NULL || n == 0 || n >= UINT32_MAX ||
+        (info->kind != AB_EVAL_KIND_CLASS && info->kind != AB_EVAL_KIND_REGRESS))
+        return AB_EINVAL;
+    enum ab_status st = AB_OK;
+    struct items gold = {0}, pred = {0};
+    uint32_t *match = NULL;
+    struct ab_eval_data *d = ab_calloc(1, sizeof *d);
+    if (d == NULL)
+        return AB_ENOMEM;
+    ab_arena_init(&d->arena, 0);
+    d->task = task;
+    d->info = info;
+    d->n_classes = info->n_classes;
+    d->gold_path = d->pred_path = "(memory)";
+    match = ab_malloc(n * sizeof *match);
+    if (match == NULL) {
+        st = AB_ENOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct item *g = items_push(&gold), *p = items_push(&pred);
+        if (g == NULL || p == NULL) {
+            st = AB_ENOMEM;
+            goto cleanup;
+        }
+        if (gold_cls) {
+            if (gold_cls[i] < 0 || pred_cls[i] < 0 || (size_t)gold_cls[i] >= d->n_classes ||
+                (size_t)pred_cls[i] >= d->n_classes) {
+                st = AB_EINVAL;
+                goto cleanup;
+            }
+            g->cls = gold_cls[i];
+            p->cls = pred_cls[i];
+        } else {
+            g->value = gold_v[i];
+            p->value = pred_v[i];
+        }
+        match[i] = (uint32_t)i;
+    }
+    st = gold_cls ? build_class(d, &gold, &pred, match, NULL) : build_regress(d, &gold, &pred, match, NULL);
+cleanup:
+    ab_free(match);
+    items_free(&gold);
+    items_free(&pred);
+    if (st != AB_OK) {
+        ab_eval_data_free(d);
+        return st;
+    }
+    *out_data = d;
+    return AB_OK;
+}
+
+enum ab_status ab__eval_data_from_labels(enum ab_eval_task task, const int *gold, const int *pred, size_t n,
+                                         struct ab_eval_data **out_data)
+{
+    if (ab_eval_task_info(task) == NULL || ab_eval_task_info(task)->kind != AB_EVAL_KIND_CLASS)
+        return AB_EINVAL;
+    return from_arrays(task, gold, pred, NULL, NULL, n, out_data);
+}
+
+enum ab_status ab__eval_data_from_scores(const double *gold, const double *pred, size_t n,
+                                         struct ab_eval_data **out_data)
+{
+    return from_arrays(AB_EVAL_TASK_STSB, NULL, NULL, gold, pred, n, out_data);
+}
