@@ -21,7 +21,8 @@
     FAMILY(peak)                 \
     FAMILY(gemm_f32)             \
     FAMILY(gemm_i8)              \
-    FAMILY(mha)
+    FAMILY(mha)                  \
+    FAMILY(rope)
 
 /* FP32 GEMM (kernels/gemm) */
 #define AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -47,10 +48,16 @@
     BLAS(mha_unfused_openblas)                                         \
     REF(mha_ref)
 
+/* Rotary position embedding (kernels/attention) */
+#define AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512(rope_avx512)                                                 \
+    REF(rope_ref)
+
 #define AB_KERNEL_LIST(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)     \
     AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
     AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
-    AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
+    AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)        \
+    AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
 
 #endif /* ARCHBENCH_REGISTRY_LIST_H */
