@@ -1,0 +1,93 @@
+/*
+ * run.h - the measurement engine behind `archbench run`.
+ *
+ * Plan: families x shapes (family sweep, overridden by --set as a cartesian product)
+ * x thread counts x matching variants, peak probes first. For each item: verify the
+ * variant against the family's reference on that very shape (failed -> row marked
+ * failed, time not reported); warm up; calibrate iterations per repetition to
+ * min_time; time R repetitions with the monotonic clock, reading PAPI counters, the
+ * shim's peak bytes, the process's peak RSS and energy around the measured region.
+ *
+ * Output folder (schema in run.c's column lists; versioned by AB_RUN_SCHEMA_VERSION):
+ * samples.csv, counters.csv (per repetition), speed.csv, memory.csv, energy.csv,
+ * metrics.csv (per item), context.json, gbench.json (Google Benchmark format). Rows are
+ * appended to "<name>.partial" files and flushed as they are made; at the end each is
+ * renamed into place, so an interrupted run keeps every finished row and never
+ * half-overwrites an earlier report. resume continues from the partial files.
+ */
+#ifndef ARCHBENCH_RUN_H
+#define ARCHBENCH_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archbench/api.h"
+#include "archbench/status.h"
+
+#define AB_RUN_SCHEMA_VERSION 1
+#define AB_RUN_MAX_THREADS 8
+#define AB_RUN_MAX_SETS 16
+#define AB_RUN_MAX_VALUES 64
+
+struct ab_run_set {
+    const char *param;                     /* parameter name */
+    const char *values[AB_RUN_MAX_VALUES]; /* textual values, parsed per family */
+    size_t n_values;
+};
+
+struct ab_run_progress {
+    const char *kernel;
+    const char *shape;
+    int threads;
+    size_t index, total;       /* item index (1-based) of total */
+    double elapsed_s;
+    double remaining_s;        /* estimate from the mean item time so far; NaN early on */
+};
+
+struct ab_run_options {
+    const char *filter;                 /* PCRE2 over family/name; NULL = all */
+    struct ab_run_set sets[AB_RUN_MAX_SETS];
+    size_t n_sets;
+    int threads[AB_RUN_MAX_THREADS];
+    size_t n_threads;                   /* 0: {1} */
+    int repetitions;                    /* R >= 1 */
+    double min_time_s;                  /* per repetition */
+    double max_item_s;                  /* budget per item: fewer repetitions (>= 3) beyond it */
+    const char *events;                 /* PAPI event list */
+    bool multiplex;
+    const char *out_dir;
+    bool quick;
+    bool resume;                        /* continue the partial files in out_dir */
+    uint64_t seed;
+    double tdp_w;                       /* energy estimate model; 0 = no estimate */
+    bool pin;                           /* pin the calling thread and OpenMP threads to CPUs */
+    const char *command_line;           /* recorded in context.json */
+    volatile sig_atomic_t *stop;        /* set asynchronously to stop after the current item */
+    void (*on_progress)(void *user, const struct ab_run_progress *p);
+    void (*on_warning)(void *user, const char *message);
+    void *user;
+};
+
+/* Defaults: R 10, min_time 0.1 s (quick: R 5, 0.05 s), threads {1}, default events, seed 1. */
+AB_API void ab_run_options_init(struct ab_run_options *opts);
+
+struct ab_run_result {
+    size_t n_items;          /* planned */
+    size_t n_done;           /* measured now (resumed items not counted) */
+    size_t n_resumed;        /* taken from an earlier partial run */
+    size_t n_failed;         /* failed verification or errored */
+    bool interrupted;
+};
+
+/*
+ * Plan and run everything; writes the output folder. AB_EINVAL/AB_EPARSE for bad
+ * options (err says which), AB_EIO for output problems, AB_EINTERRUPTED when stopped
+ * (rows so far are kept and the files finalised). Kernel failures are not errors: they
+ * are counted in out_result->n_failed and marked in the reports.
+ */
+AB_API enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *out_result,
+                             struct ab_error *err);
+
+#endif /* ARCHBENCH_RUN_H */
