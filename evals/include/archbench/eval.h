@@ -63,41 +63,41 @@ enum ab_eval_metric {
  * written), the two metrics (the first is shown first on the leaderboard), the group the
  * task is averaged in, and whether the group enters the suite's score.
  */
-#define AB_EVAL_TASK_LIST(X)                                                                                       \
-    X(COLA, "CoLA", GLUE, CLASS, "CoLA/dev.tsv", "CoLA.tsv", "label", 2, "0,1", MCC, NONE, "CoLA", true)              \
-    X(SST2, "SST-2", GLUE, CLASS, "SST-2/dev.tsv", "SST-2.tsv", "label", 2, "0,1", ACC, NONE, "SST-2", true)          \
-    X(MRPC, "MRPC", GLUE, CLASS, "MRPC/dev.tsv", "MRPC.tsv", "Quality", 2, "0,1", F1, ACC, "MRPC", true)              \
-    X(STSB, "STS-B", GLUE, REGRESS, "STS-B/dev.tsv", "STS-B.tsv", "score", 0, "", PEARSON, SPEARMAN, "STS-B", true)   \
-    X(QQP, "QQP", GLUE, CLASS, "QQP/dev.tsv", "QQP.tsv", "is_duplicate", 2, "0,1", F1, ACC, "QQP", true)              \
-    X(MNLI_M, "MNLI-m", GLUE, CLASS, "MNLI/dev_matched.tsv", "MNLI-m.tsv", "gold_label", 3,                        \
-      "entailment,neutral,contradiction", ACC, NONE, "MNLI", true)                                                 \
-    X(MNLI_MM, "MNLI-mm", GLUE, CLASS, "MNLI/dev_mismatched.tsv", "MNLI-mm.tsv", "gold_label", 3,                  \
-      "entailment,neutral,contradiction", ACC, NONE, "MNLI", true)                                                 \
-    X(QNLI, "QNLI", GLUE, CLASS, "QNLI/dev.tsv", "QNLI.tsv", "label", 2, "entailment,not_entailment", ACC, NONE,      \
-      "QNLI", true)                                                                                                \
-    X(RTE, "RTE", GLUE, CLASS, "RTE/dev.tsv", "RTE.tsv", "label", 2, "entailment,not_entailment", ACC, NONE, "RTE",   \
-      true)                                                                                                        \
-    X(WNLI, "WNLI", GLUE, CLASS, "WNLI/dev.tsv", "WNLI.tsv", "label", 2, "0,1", ACC, NONE, "WNLI", true)              \
-    X(AX, "AX", GLUE, CLASS, "diagnostic/diagnostic-full.tsv", "AX.tsv", "Label", 3,                               \
-      "entailment,neutral,contradiction", MCC, NONE, "AX", false)                                                  \
-    X(BOOLQ, "BoolQ", SUPERGLUE, CLASS, "BoolQ/val.jsonl", "BoolQ.jsonl", "label", 2, "false|False,true|True", ACC,   \
-      NONE, "BoolQ", true)                                                                                         \
-    X(CB, "CB", SUPERGLUE, CLASS, "CB/val.jsonl", "CB.jsonl", "label", 3, "entailment,contradiction,neutral", ACC,    \
-      MACRO_F1, "CB", true)                                                                                        \
-    X(COPA, "COPA", SUPERGLUE, CLASS, "COPA/val.jsonl", "COPA.jsonl", "label", 2, "0,1", ACC, NONE, "COPA", true)     \
-    X(MULTIRC, "MultiRC", SUPERGLUE, MULTIRC, "MultiRC/val.jsonl", "MultiRC.jsonl", "label", 2, "0,1", F1A, EM,       \
-      "MultiRC", true)                                                                                             \
-    X(RECORD, "ReCoRD", SUPERGLUE, RECORD, "ReCoRD/val.jsonl", "ReCoRD.jsonl", "answers", 0, "", F1, EM, "ReCoRD",    \
-      true)                                                                                                        \
-    X(SG_RTE, "RTE", SUPERGLUE, CLASS, "RTE/val.jsonl", "RTE.jsonl", "label", 2, "entailment,not_entailment", ACC,    \
-      NONE, "RTE", true)                                                                                           \
-    X(WIC, "WiC", SUPERGLUE, CLASS, "WiC/val.jsonl", "WiC.jsonl", "label", 2, "false|False,true|True", ACC, NONE,     \
-      "WiC", true)                                                                                                 \
-    X(WSC, "WSC", SUPERGLUE, CLASS, "WSC/val.jsonl", "WSC.jsonl", "label", 2, "False|false,True|true", ACC, NONE,     \
-      "WSC", true)                                                                                                 \
-    X(AXB, "AX-b", SUPERGLUE, CLASS, "AX-b/AX-b.jsonl", "AX-b.jsonl", "label", 2, "entailment,not_entailment", MCC,   \
-      NONE, "AX-b", false)                                                                                         \
-    X(AXG, "AX-g", SUPERGLUE, PAIRS, "AX-g/AX-g.jsonl", "AX-g.jsonl", "label", 2, "entailment,not_entailment",        \
+#define AB_EVAL_TASK_LIST(X)                                                                                           \
+    X(COLA, "CoLA", GLUE, CLASS, "CoLA/dev.tsv", "CoLA.tsv", "label", 2, "0,1", MCC, NONE, "CoLA", true)               \
+    X(SST2, "SST-2", GLUE, CLASS, "SST-2/dev.tsv", "SST-2.tsv", "label", 2, "0,1", ACC, NONE, "SST-2", true)           \
+    X(MRPC, "MRPC", GLUE, CLASS, "MRPC/dev.tsv", "MRPC.tsv", "Quality", 2, "0,1", F1, ACC, "MRPC", true)               \
+    X(STSB, "STS-B", GLUE, REGRESS, "STS-B/dev.tsv", "STS-B.tsv", "score", 0, "", PEARSON, SPEARMAN, "STS-B", true)    \
+    X(QQP, "QQP", GLUE, CLASS, "QQP/dev.tsv", "QQP.tsv", "is_duplicate", 2, "0,1", F1, ACC, "QQP", true)               \
+    X(MNLI_M, "MNLI-m", GLUE, CLASS, "MNLI/dev_matched.tsv", "MNLI-m.tsv", "gold_label", 3,                            \
+      "entailment,neutral,contradiction", ACC, NONE, "MNLI", true)                                                     \
+    X(MNLI_MM, "MNLI-mm", GLUE, CLASS, "MNLI/dev_mismatched.tsv", "MNLI-mm.tsv", "gold_label", 3,                      \
+      "entailment,neutral,contradiction", ACC, NONE, "MNLI", true)                                                     \
+    X(QNLI, "QNLI", GLUE, CLASS, "QNLI/dev.tsv", "QNLI.tsv", "label", 2, "entailment,not_entailment", ACC, NONE,       \
+      "QNLI", true)                                                                                                    \
+    X(RTE, "RTE", GLUE, CLASS, "RTE/dev.tsv", "RTE.tsv", "label", 2, "entailment,not_entailment", ACC, NONE, "RTE",    \
+      true)                                                                                                            \
+    X(WNLI, "WNLI", GLUE, CLASS, "WNLI/dev.tsv", "WNLI.tsv", "label", 2, "0,1", ACC, NONE, "WNLI", true)               \
+    X(AX, "AX", GLUE, CLASS, "diagnostic/diagnostic-full.tsv", "AX.tsv", "Label", 3,                                   \
+      "entailment,neutral,contradiction", MCC, NONE, "AX", false)                                                      \
+    X(BOOLQ, "BoolQ", SUPERGLUE, CLASS, "BoolQ/val.jsonl", "BoolQ.jsonl", "label", 2, "false|False,true|True", ACC,    \
+      NONE, "BoolQ", true)                                                                                             \
+    X(CB, "CB", SUPERGLUE, CLASS, "CB/val.jsonl", "CB.jsonl", "label", 3, "entailment,contradiction,neutral", ACC,     \
+      MACRO_F1, "CB", true)                                                                                            \
+    X(COPA, "COPA", SUPERGLUE, CLASS, "COPA/val.jsonl", "COPA.jsonl", "label", 2, "0,1", ACC, NONE, "COPA", true)      \
+    X(MULTIRC, "MultiRC", SUPERGLUE, MULTIRC, "MultiRC/val.jsonl", "MultiRC.jsonl", "label", 2, "0,1", F1A, EM,        \
+      "MultiRC", true)                                                                                                 \
+    X(RECORD, "ReCoRD", SUPERGLUE, RECORD, "ReCoRD/val.jsonl", "ReCoRD.jsonl", "answers", 0, "", F1, EM, "ReCoRD",     \
+      true)                                                                                                            \
+    X(SG_RTE, "RTE", SUPERGLUE, CLASS, "RTE/val.jsonl", "RTE.jsonl", "label", 2, "entailment,not_entailment", ACC,     \
+      NONE, "RTE", true)                                                                                               \
+    X(WIC, "WiC", SUPERGLUE, CLASS, "WiC/val.jsonl", "WiC.jsonl", "label", 2, "false|False,true|True", ACC, NONE,      \
+      "WiC", true)                                                                                                     \
+    X(WSC, "WSC", SUPERGLUE, CLASS, "WSC/val.jsonl", "WSC.jsonl", "label", 2, "False|false,True|true", ACC, NONE,      \
+      "WSC", true)                                                                                                     \
+    X(AXB, "AX-b", SUPERGLUE, CLASS, "AX-b/AX-b.jsonl", "AX-b.jsonl", "label", 2, "entailment,not_entailment", MCC,    \
+      NONE, "AX-b", false)                                                                                             \
+    X(AXG, "AX-g", SUPERGLUE, PAIRS, "AX-g/AX-g.jsonl", "AX-g.jsonl", "label", 2, "entailment,not_entailment",         \
       PARITY, ACC, "AX-g", false)
 
 enum ab_eval_task {
