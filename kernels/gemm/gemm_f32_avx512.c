@@ -12,9 +12,15 @@
  *     walks the whole B block.
  *   - The micro-kernel keeps a 6 x 64 tile of C in 24 zmm accumulators: per k step
  *     4 loads of B, 6 broadcasts of A, 24 FMAs, enough independent chains to cover the
- *     FMA latency. n tails use __mmask16 loads and stores of C; m tails use kernels
- *     instantiated for 1..5 rows.
+ *     FMA latency. Edges use kernels instantiated for 1..6 rows x 1..4 vectors, with
+ *     __mmask16 loads and stores of C for the last partial vector.
  *   - trans_b (B stored n x k) is packed through 16 x 16 in-register transposes.
+ *   - m <= MR (GEMV-like): B would be used once, so it is not packed. With trans_b
+ *     each C element is a dot product over contiguous rows of A and B (16 partial
+ *     sums reduced at the end); without, the same micro-kernel reads B in place.
+ *
+ * Workspace per thread: MR * (KC + 16) floats for A plus min(k, KC) * min(n rounded
+ * up to NR, NC) floats for B, each rounded up to 64 bytes; times n_threads.
  *
  * Threads: C is cut into tiles (whole N blocks, or row ranges when N is too narrow to
  * share), each tile runs the whole k loop with its own packing buffers. Every element
@@ -28,7 +34,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -51,10 +56,10 @@ extern const struct ab_kernel ab__kernel_gemm_f32_avx512;
 /* Row stride of a packed A panel: KC plus one cache line, so the MR rows do not all
  * fall into the same L1 set. */
 #define A_STRIDE (KC + 16)
-/* Prefetch distance (floats along a row of B) when packing B^T. */
-#ifndef PACK_PF
+/* Software prefetch distances, set by measurement: rows of B ahead when B is read in
+ * place (m <= MR), floats along a row of B when packing B^T. */
+#define DIRECT_PF 16
 #define PACK_PF 64
-#endif
 
 #define ALIGN_UP(x, a) (((x) + (a) - 1) / (a) * (a))
 
@@ -219,10 +224,14 @@ struct merge {
  * panel. Always inlined with constant mr and nv, so the accumulators live in
  * registers and narrow edges do not pay for the full NR width.
  */
-static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, size_t kc, const float *restrict ap,
-                                                               const float *restrict bp, float *restrict c,
-                                                               size_t ldc, size_t cols, const struct merge *mg)
+static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, bool direct, size_t kc,
+                                                               const float *restrict ap, const float *restrict bp,
+                                                               size_t ldbp, float *restrict c, size_t ldc,
+                                                               size_t cols, const struct merge *mg)
 {
+    /* Only the last vector of a row can be partial. */
+    __mmask16 last = lane_mask(cols - (size_t)16 * (nv - 1));
+
     /* C comes from L2/L3 at best; start fetching it now so the merge below does not
      * stall (a k block is hundreds of cycles long). */
     if (mg->read_c)
@@ -237,8 +246,18 @@ static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, s
 
     for (size_t kk = 0; kk < kc; ++kk) {
         __m512 bv[NV];
-        for (int v = 0; v < nv; ++v)
-            bv[v] = _mm512_load_ps(bp + kk * NR + 16 * v);
+        if (direct && kk + DIRECT_PF < kc)
+            for (int v = 0; v < nv; ++v)
+                _mm_prefetch((const char *)(bp + (kk + DIRECT_PF) * ldbp + 16 * v), _MM_HINT_T0);
+        for (int v = 0; v < nv; ++v) {
+            const float *src = bp + kk * ldbp + 16 * v;
+            if (!direct)
+                bv[v] = _mm512_load_ps(src);
+            else if (v == nv - 1)
+                bv[v] = _mm512_maskz_loadu_ps(last, src);
+            else
+                bv[v] = _mm512_loadu_ps(src);
+        }
         for (int i = 0; i < mr; ++i) {
             __m512 av = _mm512_set1_ps(ap[(size_t)i * A_STRIDE + kk]);
             for (int v = 0; v < nv; ++v)
@@ -246,8 +265,6 @@ static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, s
         }
     }
 
-    /* Only the last vector of a row can be partial. */
-    __mmask16 last = lane_mask(cols - (size_t)16 * (nv - 1));
     for (int i = 0; i < mr; ++i) {
         float *cr = c + (size_t)i * ldc;
         for (int v = 0; v < nv; ++v) {
@@ -269,7 +286,7 @@ static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, s
 static void micro_kernel_full(size_t kc, const float *restrict ap, const float *restrict bp, float *restrict c,
                               size_t ldc, const struct merge *mg)
 {
-    micro_kernel(MR, NV, kc, ap, bp, c, ldc, NR, mg);
+    micro_kernel(MR, NV, false, kc, ap, bp, NR, c, ldc, NR, mg);
 }
 
 /* Edges: one instantiation per (rows, vectors) keeps every accumulator in a register. */
@@ -279,12 +296,82 @@ static void micro_kernel_edge(size_t mr, size_t cols, size_t kc, const float *re
     int nv = (int)((cols + 15) / 16);
     switch ((int)mr * 8 + nv) {
 #define EDGE_CASE(r, v) \
-    case (r) * 8 + (v): micro_kernel((r), (v), kc, ap, bp, c, ldc, cols, mg); break;
+    case (r) * 8 + (v): micro_kernel((r), (v), false, kc, ap, bp, NR, c, ldc, cols, mg); break;
 #define EDGE_ROW(r) EDGE_CASE(r, 1) EDGE_CASE(r, 2) EDGE_CASE(r, 3) EDGE_CASE(r, 4)
         EDGE_ROW(1) EDGE_ROW(2) EDGE_ROW(3) EDGE_ROW(4) EDGE_ROW(5) EDGE_ROW(6)
 #undef EDGE_ROW
 #undef EDGE_CASE
     default: break;
+    }
+}
+
+/*
+ * One row panel only (m <= MR): B is used once, so packing it would only add a pass
+ * over memory. Reads op(B) = B in place (row stride ldb, masked at the n edge); the
+ * sums are formed in the same order as with packed B.
+ */
+static void micro_kernel_direct(size_t mr, size_t cols, size_t kc, const float *restrict ap, const float *restrict b,
+                                size_t ldb, float *restrict c, size_t ldc, const struct merge *mg)
+{
+    int nv = (int)((cols + 15) / 16);
+    switch ((int)mr * 8 + nv) {
+#define DIRECT_CASE(r, v) \
+    case (r) * 8 + (v): micro_kernel((r), (v), true, kc, ap, b, ldb, c, ldc, cols, mg); break;
+#define DIRECT_ROW(r) DIRECT_CASE(r, 1) DIRECT_CASE(r, 2) DIRECT_CASE(r, 3) DIRECT_CASE(r, 4)
+        DIRECT_ROW(1) DIRECT_ROW(2) DIRECT_ROW(3) DIRECT_ROW(4) DIRECT_ROW(5) DIRECT_ROW(6)
+#undef DIRECT_ROW
+#undef DIRECT_CASE
+    default: break;
+    }
+}
+
+/*
+ * C[0..mr) x [0..4) (+)= alpha * A * B^T over the whole k, for m <= MR with trans_b:
+ * both operands are contiguous along k, so each of the MR x 4 dot products keeps a
+ * zmm of 16 partial sums that is reduced at the end. B rows are streamed once. Rows
+ * of B past `rows` alias row 0 and their results are dropped.
+ */
+static inline __attribute__((always_inline)) void dot_kernel(int mr, size_t k, const float *restrict a, size_t lda,
+                                                             const float *restrict b, size_t ldb, size_t rows,
+                                                             float *restrict c, size_t ldc, float alpha, float beta)
+{
+    const float *br[4];
+    for (size_t j = 0; j < 4; ++j)
+        br[j] = b + (j < rows ? j : 0) * ldb;
+    __m512 acc[MR][4];
+    for (int i = 0; i < mr; ++i)
+        for (int j = 0; j < 4; ++j)
+            acc[i][j] = _mm512_setzero_ps();
+    for (size_t kk = 0; kk < k; kk += 16) {
+        __mmask16 km = lane_mask(k - kk);
+        __m512 bv[4];
+        for (int j = 0; j < 4; ++j)
+            bv[j] = _mm512_maskz_loadu_ps(km, br[j] + kk);
+        for (int i = 0; i < mr; ++i) {
+            __m512 av = _mm512_maskz_loadu_ps(km, a + (size_t)i * lda + kk);
+            for (int j = 0; j < 4; ++j)
+                acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
+        }
+    }
+    for (int i = 0; i < mr; ++i) {
+        float *cr = c + (size_t)i * ldc;
+        for (size_t j = 0; j < rows; ++j) {
+            float dot = _mm512_reduce_add_ps(acc[i][j]);
+            cr[j] = beta == 0.0f ? alpha * dot : alpha * dot + beta * cr[j];
+        }
+    }
+}
+
+static void dot_kernel_rows(size_t mr, size_t k, const float *restrict a, size_t lda, const float *restrict b,
+                            size_t ldb, size_t rows, float *restrict c, size_t ldc, float alpha, float beta)
+{
+    switch (mr) {
+    case 1: dot_kernel(1, k, a, lda, b, ldb, rows, c, ldc, alpha, beta); break;
+    case 2: dot_kernel(2, k, a, lda, b, ldb, rows, c, ldc, alpha, beta); break;
+    case 3: dot_kernel(3, k, a, lda, b, ldb, rows, c, ldc, alpha, beta); break;
+    case 4: dot_kernel(4, k, a, lda, b, ldb, rows, c, ldc, alpha, beta); break;
+    case 5: dot_kernel(5, k, a, lda, b, ldb, rows, c, ldc, alpha, beta); break;
+    default: dot_kernel(6, k, a, lda, b, ldb, rows, c, ldc, alpha, beta); break;
     }
 }
 
@@ -296,12 +383,22 @@ static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, siz
     float *ap = ws;
     float *bp = ws + ALIGN_UP((size_t)MR * A_STRIDE, AB_ALIGN_BYTES / sizeof(float));
     size_t nc = j1 - j0;
+    /* Chosen from m alone (never from the tiling), so results do not depend on the
+     * thread count. */
+    bool small_m = g->m <= MR;
+
+    if (small_m && g->trans_b) {
+        for (size_t j = j0; j < j1; j += 4)
+            dot_kernel_rows(i1 - i0, g->k, g->a + i0 * g->lda, g->lda, g->b + j * g->ldb, g->ldb,
+                            min_size(4, j1 - j), g->c + i0 * g->ldc + j, g->ldc, g->alpha, g->beta);
+        return;
+    }
 
     for (size_t p0 = 0; p0 < g->k; p0 += KC) {
         size_t kc = min_size(KC, g->k - p0);
-        if (g->trans_b)
+        if (!small_m && g->trans_b)
             pack_b_t(kc, nc, g->b + j0 * g->ldb + p0, g->ldb, bp);
-        else
+        else if (!small_m)
             pack_b_n(kc, nc, g->b + p0 * g->ldb + j0, g->ldb, bp);
 
         struct merge mg = {
@@ -313,6 +410,12 @@ static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, siz
             size_t mr = min_size(MR, i1 - i);
             pack_a(mr, kc, g->a + i * g->lda + p0, g->lda, ap);
             float *crow = g->c + i * g->ldc + j0;
+            if (small_m) {
+                for (size_t j = 0; j < nc; j += NR)
+                    micro_kernel_direct(mr, min_size(NR, nc - j), kc, ap, g->b + p0 * g->ldb + j0 + j, g->ldb,
+                                        crow + j, g->ldc, &mg);
+                continue;
+            }
             for (size_t j = 0; j < nc; j += NR) {
                 const float *panel = bp + (j / NR) * kc * NR;
                 size_t cols = min_size(NR, nc - j);
