@@ -12,6 +12,7 @@
 
 #include <criterion/criterion.h>
 
+#include "archbench/alloc.h"
 #include "archbench/eval.h"
 
 static char tmp_dir[256];
@@ -365,4 +366,37 @@ Test(eval_load, report_files_written_atomically)
     cr_expect_eq(access(path, R_OK), 0);
     ab_eval_report_free(r);
     ab_eval_data_free(d);
+}
+
+Test(eval_load, allocation_failures_fail_cleanly)
+{
+    /* Make each allocation in turn fail: loading and scoring must report it, never crash
+     * or leak (the sanitizer build checks the leaks). */
+    static const enum ab_eval_task tasks[] = {AB_EVAL_TASK_MRPC, AB_EVAL_TASK_STSB, AB_EVAL_TASK_MULTIRC,
+                                              AB_EVAL_TASK_RECORD, AB_EVAL_TASK_AXG};
+    for (size_t t = 0; t < sizeof tasks / sizeof tasks[0]; t++) {
+        const struct ab_eval_task_info *info = ab_eval_task_info(tasks[t]);
+        const char *suite = info->suite == AB_EVAL_SUITE_GLUE ? "glue-fixtures" : "superglue-fixtures";
+        char gold[1024], pred[1024];
+        snprintf(gold, sizeof gold, "%s/%s/gold/%s", datasets(), suite, info->gold_file);
+        snprintf(pred, sizeof pred, "%s/%s/pred-a/%s", datasets(), suite, info->pred_file);
+        size_t n_ok = 0;
+        for (uint64_t n = 1; n <= 5000 && n_ok == 0; n++) {
+            struct ab_eval_data *d = NULL;
+            struct ab_eval_report *r = NULL;
+            struct ab_error err = {0};
+            struct ab_eval_options o = {.n_boot = 20, .seed = 1, .ci_level = 0.95};
+            ab_alloc_fail_at(n, 0);
+            enum ab_status st = ab_eval_load(tasks[t], gold, pred, &d, &err);
+            if (st == AB_OK)
+                st = ab_eval_score(&d, 1, &o, &r, &err);
+            ab_alloc_fail_at(0, 0);
+            n_ok += st == AB_OK;
+            cr_expect(st == AB_OK || st == AB_ENOMEM || err.msg[0] != '\0', "%s n=%llu: silent failure", info->name,
+                      (unsigned long long)n);
+            ab_eval_report_free(r);
+            ab_eval_data_free(d);
+        }
+        cr_expect(n_ok > 0, "%s: never succeeded", info->name);
+    }
 }
