@@ -48,6 +48,8 @@ static void help(FILE *out)
             "      --seed S           input seed (default 1)\n"
             "      --tdp W            energy estimate model: W watts x time, when no energy counter\n"
             "      --no-pin           do not pin threads to CPUs\n"
+            "      --peaks-from FILE  take peaks from an earlier run's context.json (skip probes)\n"
+            "      --no-probes        skip the peak probes (%% of peak is then NA)\n"
             "  -h, --help             this help\n"
             "\n"
             "Writes DIR/samples.csv, counters.csv, speed.csv, memory.csv, energy.csv, metrics.csv,\n"
@@ -161,7 +163,7 @@ static int parse_threads(struct ab_run_options *o, char *list)
 
 int ab__cli_run(int argc, char **argv)
 {
-    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM };
+    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM };
     static const struct option options[] = {
         {"filter", required_argument, NULL, 'f'},      {"set", required_argument, NULL, 's'},
         {"threads", required_argument, NULL, 't'},     {"repetitions", required_argument, NULL, 'r'},
@@ -170,6 +172,7 @@ int ab__cli_run(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},         {"quick", no_argument, NULL, 'q'},
         {"resume", required_argument, NULL, OPT_RESUME}, {"seed", required_argument, NULL, OPT_SEED},
         {"tdp", required_argument, NULL, OPT_TDP},     {"no-pin", no_argument, NULL, OPT_NO_PIN},
+        {"no-probes", no_argument, NULL, OPT_NO_PROBES}, {"peaks-from", required_argument, NULL, OPT_PEAKS_FROM},
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
     };
     struct ab_run_options o;
@@ -239,6 +242,12 @@ int ab__cli_run(int argc, char **argv)
             break;
         case OPT_NO_PIN:
             o.pin = false;
+            break;
+        case OPT_NO_PROBES:
+            o.probes = false;
+            break;
+        case OPT_PEAKS_FROM:
+            o.peaks_from = optarg;
             break;
         case 'h':
             help(stdout);

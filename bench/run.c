@@ -162,7 +162,8 @@ static enum ab_status build_plan(struct plan *pl, const struct ab_run_options *o
         const struct ab_family *fam = ab_family_at(f);
         bool any = false;
         for (size_t i = 0; i < ab_kernel_count(); i++)
-            if (ab_kernel_at(i)->family == fam && (fam->is_probe || ab_filter_match(filter, ab_kernel_at(i))))
+            if (ab_kernel_at(i)->family == fam &&
+                (fam->is_probe ? o->probes && !o->peaks_from : ab_filter_match(filter, ab_kernel_at(i))))
                 any = true;
         if (!any)
             continue;
@@ -207,6 +208,8 @@ static enum ab_status build_plan(struct plan *pl, const struct ab_run_options *o
             }
         }
     }
+    if (pl->n_items == 0)
+        return ab_error_set(err, AB_ENOTFOUND, "no runnable kernel matches the filter");
     for (size_t s = 0; s < o->n_sets; s++)
         if (!set_used[s])
             return ab_error_set(err, AB_EINVAL, "--set %s: no selected kernel family has that parameter",
@@ -276,7 +279,15 @@ static bool keyset_add(struct keyset *ks, const char *key)
 static enum ab_status resume_outputs(struct outputs *out, struct keyset *done, char *run_id, size_t run_id_bytes,
                                      struct ab_error *err)
 {
-    char path[1200];
+    char path[1200], final_path[1200];
+    /* An interruption handled cleanly renamed the partial files into place; a crash
+     * left them partial. Either way continue from the partial names. */
+    for (int f = 0; f < OUT_COUNT; f++) {
+        out_path(out, out_names[f], ".partial", path, sizeof path);
+        out_path(out, out_names[f], "", final_path, sizeof final_path);
+        if (access(path, F_OK) != 0 && access(final_path, F_OK) == 0 && rename(final_path, path) != 0)
+            return ab_error_set(err, AB_EIO, "cannot resume from '%s': %s", final_path, strerror(errno));
+    }
     struct ab_arena arena;
     ab_arena_init(&arena, 0);
     enum ab_status st = AB_OK;
@@ -552,16 +563,22 @@ static void measure_item(struct runner *r, const struct item *it, struct ab_case
         snprintf(m->note, sizeof m->note, "failed verification: %s", m->check.detail);
         goto done;
     }
-    /* Warm-up and calibration: one more call timed alone. */
-    int64_t t0 = ab_now_ns();
-    if ((st = run_calls(c, k, &exec, 1)) != AB_OK)
-        goto kernel_error;
-    double one_ns = (double)(ab_now_ns() - t0);
-    if (one_ns < 1.0)
-        one_ns = 1.0;
-    m->iters = (int64_t)ceil(o->min_time_s * 1e9 / one_ns);
-    if (m->iters < 1)
-        m->iters = 1;
+    /* Warm-up and calibration, Google Benchmark style: grow the batch until one batch
+     * lasts min_time (a single first call is a poor guide: cold caches, thread start). */
+    m->iters = 1;
+    double batch_ns = 0.0;
+    for (;;) {
+        int64_t t0 = ab_now_ns();
+        if ((st = run_calls(c, k, &exec, m->iters)) != AB_OK)
+            goto kernel_error;
+        batch_ns = (double)(ab_now_ns() - t0);
+        if (batch_ns >= o->min_time_s * 1e9 || m->iters >= (INT64_C(1) << 40))
+            break;
+        double grow_by = batch_ns > 0.0 ? 1.4 * o->min_time_s * 1e9 / batch_ns : 10.0;
+        grow_by = grow_by < 2.0 ? 2.0 : grow_by > 10.0 ? 10.0 : grow_by;
+        m->iters = (int64_t)ceil((double)m->iters * grow_by);
+    }
+    double one_ns = batch_ns / (double)m->iters;
     double rep_s = one_ns * (double)m->iters * 1e-9;
     m->reps = o->repetitions;
     if (rep_s * m->reps > o->max_item_s) {
@@ -593,9 +610,20 @@ static void measure_item(struct runner *r, const struct item *it, struct ab_case
     m->rss_peak = rss_ok ? ab_mem_peak_rss_bytes() : -1;
     if (energy_on) {
         double joules = NA_F64;
+        int64_t calls = (int64_t)m->reps * m->iters;
         enum ab_status est = ab_energy_end(r->energy, m->region_s, &joules);
+        /* A region shorter than the counter's update interval is lengthened with more
+         * calls (not timed) until it is long enough, then measured; never reported short. */
+        while (est == AB_EINVAL && m->region_s < ab_energy_min_region_s(r->energy) && m->region_s < o->max_item_s) {
+            if ((st = run_calls(c, k, &exec, m->iters)) != AB_OK)
+                goto kernel_error;
+            calls += m->iters;
+            m->region_s = (double)(ab_now_ns() - region_start) * 1e-9;
+            if (m->region_s >= ab_energy_min_region_s(r->energy))
+                est = ab_energy_end(r->energy, m->region_s, &joules);
+        }
         if (est == AB_OK) {
-            m->energy_j = joules / (double)((int64_t)m->reps * m->iters);
+            m->energy_j = joules / (double)calls;
             m->energy_source = ab_energy_source(r->energy);
         } else {
             snprintf(m->energy_note, sizeof m->energy_note, "region of %.3f s refused (%s; needs >= %.3f s)",
@@ -907,6 +935,9 @@ static enum ab_status write_context(struct runner *r, const struct ab_run_result
         cJSON_AddStringToObject(en, "model", model);
     cJSON_AddNumberToObject(en, "min_region_s", ab_energy_min_region_s(r->energy));
     cJSON_AddItemToObject(root, "peaks", peaks_json(r));
+    cJSON_AddStringToObject(root, "peaks_source", r->o->peaks_from ? r->o->peaks_from
+                                                  : r->o->probes      ? "measured in this run"
+                                                                      : "none (probes skipped)");
     cJSON_AddItemReferenceToObject(root, "warnings", r->warnings);
 
     char path[1200];
@@ -1026,6 +1057,42 @@ static enum ab_status write_gbench(struct runner *r, struct ab_error *err)
     return st;
 }
 
+/* Peaks from an earlier run's context.json ("peaks": [{threads, fp32_fma_gflops, ...}]). */
+static enum ab_status load_peaks(struct runner *r, const char *path, struct ab_error *err)
+{
+    cJSON *root = NULL;
+    enum ab_status st = ab_json_read_file(path, &root, err);
+    if (st != AB_OK)
+        return st;
+    const cJSON *peaks = cJSON_GetObjectItemCaseSensitive(root, "peaks");
+    if (!cJSON_IsArray(peaks)) {
+        cJSON_Delete(root);
+        return ab_error_set(err, AB_EPARSE, "'%s': no \"peaks\" array (not an archbench context.json?)", path);
+    }
+    static const char *const names[4] = {"fp32_fma_gflops", "int8_dot_gops", "mem_read_gbytes_per_s",
+                                          "mem_triad_gbytes_per_s"};
+    const cJSON *p;
+    cJSON_ArrayForEach(p, peaks)
+    {
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(p, "threads");
+        if (!cJSON_IsNumber(th))
+            continue;
+        for (size_t t = 0; t < r->o->n_threads; t++) {
+            if (r->o->threads[t] != (int)th->valuedouble)
+                continue;
+            double *dst[4] = {&r->peaks.fp32_gflops[t], &r->peaks.int8_gops[t], &r->peaks.read_gbs[t],
+                              &r->peaks.triad_gbs[t]};
+            for (int i = 0; i < 4; i++) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, names[i]);
+                if (cJSON_IsNumber(v))  /* "NA" strings stay NaN */
+                    *dst[i] = v->valuedouble;
+            }
+        }
+    }
+    cJSON_Delete(root);
+    return AB_OK;
+}
+
 /* ---- the run ---------------------------------------------------------------------------------- */
 
 void ab_run_options_init(struct ab_run_options *o)
@@ -1040,6 +1107,7 @@ void ab_run_options_init(struct ab_run_options *o)
     o->out_dir = "archbench-results";
     o->seed = 1;
     o->pin = true;
+    o->probes = true;
 }
 
 enum ab_status ab_run(const struct ab_run_options *o, struct ab_run_result *out_result, struct ab_error *err)
@@ -1088,6 +1156,10 @@ enum ab_status ab_run(const struct ab_run_options *o, struct ab_run_result *out_
     if ((st = ab_energy_new(&eo, &r.energy, err)) != AB_OK)
         goto done;
     environment_warnings(&r);
+    if (o->peaks_from && (st = load_peaks(&r, o->peaks_from, err)) != AB_OK)
+        goto done;
+    if (!o->probes && !o->peaks_from)
+        warn(&r, "peak probes skipped: %% of peak is NA");
     r.timer_overhead_ns = ab_timer_overhead_ns(2001);
     r.counter_overhead_ns = counters_overhead_ns(r.counters);
     if ((st = write_context(&r, &res, false, err)) != AB_OK)

@@ -63,6 +63,8 @@ struct ab_run_options {
     uint64_t seed;
     double tdp_w;                       /* energy estimate model; 0 = no estimate */
     bool pin;                           /* pin the calling thread and OpenMP threads to CPUs */
+    bool probes;                        /* measure the peak probes first (default true) */
+    const char *peaks_from;             /* context.json of an earlier run: take its peaks, skip probes */
     const char *command_line;           /* recorded in context.json */
     volatile sig_atomic_t *stop;        /* set asynchronously to stop after the current item */
     void (*on_progress)(void *user, const struct ab_run_progress *p);

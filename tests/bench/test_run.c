@@ -1,0 +1,252 @@
+/*
+ * test_run.c - the measurement engine end to end on small GEMM shapes: the output
+ * schema is fixed, unavailable counters are NA (never 0), perf::TASK-CLOCK really
+ * counts where PAPI is built in, calibration reaches the minimum time, a resumed run
+ * yields exactly the rows of an uninterrupted one, and bad options are refused.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "ab_config.h"
+
+#include "archbench/arena.h"
+#include "archbench/report.h"
+#include "archbench/run.h"
+
+static void small_options(struct ab_run_options *o, const char *dir)
+{
+    ab_run_options_init(o);
+    o->filter = "^gemm_f32/gemm_f32_(ref|avx512)$";
+    o->sets[0] = (struct ab_run_set){.param = "m", .values = {"33", "65"}, .n_values = 2};
+    o->sets[1] = (struct ab_run_set){.param = "n", .values = {"17"}, .n_values = 1};
+    o->sets[2] = (struct ab_run_set){.param = "k", .values = {"9"}, .n_values = 1};
+    o->n_sets = 3;
+    o->threads[0] = 1;
+    o->threads[1] = 2;
+    o->n_threads = 2;
+    o->repetitions = 4;
+    o->min_time_s = 0.002;
+    o->probes = false;
+    o->pin = false;
+    o->events = "perf::TASK-CLOCK,PAPI_TOT_CYC";
+    o->out_dir = dir;
+    o->quick = true;
+}
+
+static void temp_dir(char *buf, size_t n, const char *tag)
+{
+    snprintf(buf, n, "/tmp/ab_test_run_%s_XXXXXX", tag);
+    cr_assert_not_null(mkdtemp(buf));
+}
+
+static void read_table(const char *dir, const char *name, struct ab_arena *arena, struct ab_csv_table *t)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct ab_csv_options o = {.delim = ',', .quoting = true};
+    struct ab_error err;
+    cr_assert_eq(ab_csv_read(path, &o, arena, t, &err), AB_OK, "%s", err.msg);
+}
+
+static int col(const struct ab_csv_table *t, const char *name)
+{
+    for (size_t c = 0; c < t->n_cols; c++)
+        if (strcmp(t->cells[c], name) == 0)
+            return (int)c;
+    cr_assert_fail("no column '%s'", name);
+    return -1;
+}
+
+static void expect_header(const struct ab_csv_table *t, const char *const *want, size_t n, const char *file)
+{
+    cr_assert_eq(t->n_cols, n, "%s has %zu columns, schema says %zu", file, t->n_cols, n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_str_eq(t->cells[i], want[i], "%s column %zu", file, i);
+}
+
+Test(run, writes_the_fixed_schema_with_honest_values)
+{
+    char dir[128];
+    temp_dir(dir, sizeof dir, "schema");
+    struct ab_run_options o;
+    small_options(&o, dir);
+    struct ab_run_result res;
+    struct ab_error err;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    /* 2 shapes x (ref once + avx512 at 1 and 2 threads), if AVX-512 runs here. */
+    cr_assert_geq(res.n_items, 2);
+    cr_assert_eq(res.n_failed, 0);
+
+    struct ab_arena arena;
+    ab_arena_init(&arena, 0);
+    struct ab_csv_table t;
+    static const char *const speed[] = {
+        "run_id", "machine_id", "family", "kernel", "variant", "shape", "threads", "verified", "check_err",
+        "check_tol", "repetitions", "iterations", "median_ns", "min_ns", "mad_ns", "cv", "ci_low_ns", "ci_high_ns",
+        "n_outliers", "noisy", "gflops", "gbytes_per_s", "tokens_per_s", "flops_per_byte", "peak_compute_gflops",
+        "pct_peak_compute", "peak_bw_gbytes_per_s", "pct_peak_bw", "speedup_vs_ref", "ipc", "timer_overhead_ns",
+        "note"};
+    read_table(dir, "speed.csv", &arena, &t);
+    expect_header(&t, speed, sizeof speed / sizeof speed[0], "speed.csv");
+    cr_assert_eq(t.n_rows - 1, res.n_items);
+    for (size_t r = 1; r < t.n_rows; r++) {
+        const char **row = t.cells + r * t.n_cols;
+        double med = strtod(row[col(&t, "median_ns")], NULL);
+        cr_assert_gt(med, 0.0, "median measured");
+        cr_assert(strcmp(row[col(&t, "verified")], "fail") != 0);
+        /* No peak probes in this run: % of peak is NA, never 0. */
+        cr_assert_str_eq(row[col(&t, "pct_peak_compute")], "NA");
+        cr_assert_str_eq(row[col(&t, "tokens_per_s")], "NA", "GEMM has no tokens");
+        double gflops = strtod(row[col(&t, "gflops")], NULL);
+        cr_assert_float_eq(gflops, 2.0 * 17 * 9 * strtod(row[col(&t, "shape")] + 2, NULL) / med, 1e-9 * gflops,
+                           "GFLOP/s = 2mnk / median_ns");
+    }
+    static const char *const samples[] = {"run_id", "machine_id", "family", "kernel", "variant", "shape",
+                                          "threads", "repetition", "iterations", "time_ns", "total_ns", "outlier"};
+    read_table(dir, "samples.csv", &arena, &t);
+    expect_header(&t, samples, sizeof samples / sizeof samples[0], "samples.csv");
+    for (size_t r = 1; r < t.n_rows; r++) {
+        const char **row = t.cells + r * t.n_cols;
+        /* Calibration: each repetition lasts at least about min_time. */
+        cr_assert_geq(strtod(row[col(&t, "total_ns")], NULL), 0.8 * o.min_time_s * 1e9, "row %zu", r);
+    }
+    read_table(dir, "counters.csv", &arena, &t);
+    int ev = col(&t, "event"), val = col(&t, "value");
+    size_t n_task = 0;
+    for (size_t r = 1; r < t.n_rows; r++) {
+        const char **row = t.cells + r * t.n_cols;
+        if (strcmp(row[ev], "PAPI_TOT_CYC") == 0 && strcmp(row[val], "NA") != 0)
+            cr_assert_gt(strtod(row[val], NULL), 0.0, "an available cycle counter counts");
+        if (strcmp(row[ev], "perf::TASK-CLOCK") == 0) {
+            cr_assert_str_neq(row[val], "0", "never a fake 0");
+            if (AB_HAVE_PAPI && strcmp(row[val], "NA") != 0) {
+                cr_assert_gt(strtod(row[val], NULL), 0.5 * o.min_time_s * 1e9, "task clock ~ repetition time");
+                n_task++;
+            }
+        }
+    }
+    if (AB_HAVE_PAPI)
+        cr_expect_gt(n_task, 0, "perf::TASK-CLOCK counts on Linux with PAPI");
+    static const char *const energy[] = {"run_id",     "machine_id",    "family",   "kernel",   "variant",
+                                         "shape",      "threads",       "energy_source", "energy_j", "region_s",
+                                         "flop_per_j", "tokens_per_j", "note"};
+    read_table(dir, "energy.csv", &arena, &t);
+    expect_header(&t, energy, sizeof energy / sizeof energy[0], "energy.csv");
+    for (size_t r = 1; r < t.n_rows; r++) {
+        const char **row = t.cells + r * t.n_cols;
+        if (strcmp(row[col(&t, "energy_source")], "NA") == 0) {
+            cr_assert_str_eq(row[col(&t, "energy_j")], "NA");
+            cr_assert_str_neq(row[col(&t, "note")], "", "NA comes with a reason");
+        }
+    }
+    read_table(dir, "memory.csv", &arena, &t);
+    for (size_t r = 1; r < t.n_rows; r++)
+        cr_assert_gt(strtod(t.cells[r * t.n_cols + col(&t, "shim_peak_bytes")], NULL), 4.0 * 33 * 9,
+                     "shim peak sees at least the A matrix");
+    char path[512];
+    snprintf(path, sizeof path, "%s/gbench.json", dir);
+    cr_assert_eq(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/context.json", dir);
+    cr_assert_eq(access(path, F_OK), 0);
+    ab_arena_release(&arena);
+}
+
+struct stopper {
+    volatile sig_atomic_t *flag;
+    size_t at;
+};
+
+static void stop_at(void *user, const struct ab_run_progress *p)
+{
+    struct stopper *s = user;
+    if (p->index == s->at)
+        *s->flag = 1;
+}
+
+/* Sorted "kernel|shape|threads" keys of a file, as one string, for comparison. */
+static void keys_of(const char *dir, const char *file, char *out, size_t n)
+{
+    struct ab_arena arena;
+    ab_arena_init(&arena, 0);
+    struct ab_csv_table t;
+    read_table(dir, file, &arena, &t);
+    char keys[64][160];
+    size_t nk = 0;
+    for (size_t r = 1; r < t.n_rows && nk < 64; r++) {
+        const char **row = t.cells + r * t.n_cols;
+        snprintf(keys[nk++], 160, "%s|%s|%s|%s", row[3], row[5], row[6], t.n_cols > 7 ? row[7] : "");
+    }
+    qsort(keys, nk, sizeof keys[0], (int (*)(const void *, const void *))strcmp);
+    out[0] = '\0';
+    for (size_t i = 0; i < nk; i++) {
+        strncat(out, keys[i], n - strlen(out) - 1);
+        strncat(out, "\n", n - strlen(out) - 1);
+    }
+    ab_arena_release(&arena);
+}
+
+Test(run, resume_after_interruption_gives_the_same_rows)
+{
+    char full[128], cut[128];
+    temp_dir(full, sizeof full, "full");
+    temp_dir(cut, sizeof cut, "cut");
+    struct ab_run_options o;
+    struct ab_run_result res;
+    struct ab_error err;
+    small_options(&o, full);
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    size_t n_items = res.n_items;
+    if (n_items < 4)
+        cr_skip_test("too few runnable items here to interrupt in the middle");
+
+    volatile sig_atomic_t flag = 0;
+    struct stopper s = {&flag, 2};
+    small_options(&o, cut);
+    o.stop = &flag;
+    o.on_progress = stop_at;
+    o.user = &s;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_EINTERRUPTED);
+    cr_assert(res.interrupted);
+    cr_assert_lt(res.n_done, n_items, "stopped early");
+
+    small_options(&o, cut);
+    o.resume = true;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    cr_assert_gt(res.n_resumed, 0, "kept earlier rows");
+
+    static const char *const files[] = {"speed.csv", "samples.csv", "memory.csv", "energy.csv"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char a[8192], b[8192];
+        keys_of(full, files[f], a, sizeof a);
+        keys_of(cut, files[f], b, sizeof b);
+        cr_assert_str_eq(b, a, "%s: resumed run has the same rows as the uninterrupted one", files[f]);
+    }
+}
+
+Test(run, bad_options_are_refused)
+{
+    char dir[128];
+    temp_dir(dir, sizeof dir, "bad");
+    struct ab_run_options o;
+    struct ab_run_result res;
+    struct ab_error err;
+    small_options(&o, dir);
+    o.sets[3] = (struct ab_run_set){.param = "no_such_param", .values = {"1"}, .n_values = 1};
+    o.n_sets = 4;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_EINVAL);
+    cr_assert(strstr(err.msg, "no_such_param"), "%s", err.msg);
+    small_options(&o, dir);
+    o.sets[0].values[0] = "0";
+    cr_assert_eq(ab_run(&o, &res, &err), AB_EINVAL, "m=0 is outside the range");
+    small_options(&o, dir);
+    o.filter = "nothing_matches_this";
+    cr_assert_eq(ab_run(&o, &res, &err), AB_ENOTFOUND);
+    small_options(&o, dir);
+    o.filter = "(";
+    cr_assert_eq(ab_run(&o, &res, &err), AB_EPARSE);
+}
