@@ -21,8 +21,10 @@
     FAMILY(peak)                 \
     FAMILY(gemm_f32)             \
     FAMILY(gemm_i8)              \
+    FAMILY(moe_route)            \
     FAMILY(mha)                  \
-    FAMILY(rope)
+    FAMILY(rope)                 \
+    FAMILY(linear_attn)
 
 /* FP32 GEMM (kernels/gemm) */
 #define AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -35,6 +37,11 @@
     AVX512VNNI(gemm_i8_avx512vnni)                                         \
     AVX2(gemm_i8_avx2)                                                     \
     REF(gemm_i8_ref)
+
+/* MoE routing (kernels/moe) */
+#define AB_KERNELS_MOE_ROUTE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    REF(moe_route_fast)                                                      \
+    REF(moe_route_ref)
 
 /* Peak probes (kernels/probes): listed first, the runner measures them first */
 #define AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -53,11 +60,18 @@
     AVX512(rope_avx512)                                                 \
     REF(rope_ref)
 
+/* Linear attention, phi = elu + 1 (kernels/attention) */
+#define AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512(linear_attn_avx512)                                                 \
+    REF(linear_attn_ref)
+
 #define AB_KERNEL_LIST(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)     \
     AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
     AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
+    AB_KERNELS_MOE_ROUTE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)  \
     AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)        \
-    AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
+    AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)       \
+    AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
 
 #endif /* ARCHBENCH_REGISTRY_LIST_H */

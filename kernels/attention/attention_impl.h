@@ -6,10 +6,12 @@
 #ifndef ARCHBENCH_ATTENTION_IMPL_H
 #define ARCHBENCH_ATTENTION_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "archbench/attention.h"
+#include "archbench/rng.h"
 
 /* ---- mha -------------------------------------------------------------------------- */
 
@@ -53,5 +55,47 @@ enum ab__rope_param {
 double ab__rope_flops(const struct ab_shape *shape);
 double ab__rope_bytes(const struct ab_shape *shape);
 size_t ab__attn_no_workspace(const struct ab_shape *shape, int n_threads);
+
+/* ---- linear_attn ------------------------------------------------------------------- */
+
+enum ab__lin_param {
+    AB__LIN_BATCH,
+    AB__LIN_HEADS,
+    AB__LIN_N,
+    AB__LIN_D,
+    AB__LIN_DV,
+    AB__LIN_CAUSAL,
+    AB__LIN_DIST,   /* gaussian, clustered */
+    AB__LIN_PARAM_COUNT
+};
+
+double ab__lin_flops(const struct ab_shape *shape);
+double ab__lin_bytes(const struct ab_shape *shape);
+
+/* ---- inputs and fidelity shared by linear_attn and lsh_attn ----------------------------- */
+
+enum ab__attn_dist { AB__DIST_GAUSSIAN, AB__DIST_CLUSTERED, AB__DIST_COUNT };
+
+/*
+ * Fill q, k (may be the same pointer for shared QK: then only k is written) and v for
+ * `bh` independent (batch, head) slices of n rows x d (v: dv). gaussian: N(0, 1);
+ * clustered: n/32 centroids ~N(0, 1) per slice, every row of q and k = its centroid
+ * (row i belongs to cluster (i * 7919) mod n_clusters, so clusters are spread over
+ * positions) + 0.3 N(0, 1) noise: exact attention then concentrates on same-cluster
+ * keys. v is N(0, 1) in both.
+ */
+void ab__attn_fill(struct ab_rng *rng, enum ab__attn_dist dist, size_t bh, size_t n, size_t d, size_t dv, float *q,
+                   float *k, float *v);
+
+/*
+ * Exact softmax attention of query rows `rows[0..n_rows)` of one (batch, head) slice,
+ * in double: p_ij = softmax_j(scale q_i . k_j) over all n keys, or j <= i when causal
+ * (k normalised first when
+ * norm_keys: the shared-QK convention of LSH attention; with self_mask the key j == i
+ * gets logit -1e5, as in LSH). out_p: n_rows x n probabilities; out_o: n_rows x dv.
+ */
+void ab__attn_exact_rows(const float *q, const float *k, const float *v, size_t n, size_t d, size_t dv, float scale,
+                         bool causal, bool norm_keys, bool self_mask, const size_t *rows, size_t n_rows, double *out_p,
+                         double *out_o);
 
 #endif /* ARCHBENCH_ATTENTION_IMPL_H */

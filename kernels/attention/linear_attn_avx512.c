@@ -1,0 +1,282 @@
+/*
+ * linear_attn_avx512.c - linear attention (phi = elu + 1) with AVX-512, O(n d dv).
+ *
+ * Everything is built from one register-tiled product, c[i][:] (+)= sum_k a(i, k) b[k][:]
+ * (6 rows x up to 4 zmm of columns, a read through two strides so the same code reads
+ * phi(Q) row-major and phi(K) transposed), on chunks of C = 64 rows:
+ *   non-causal: pass 1, per chunk: S += phi(K_c)^T V_c, z += column sums of phi(K_c);
+ *               pass 2, per chunk: O_c = phi(Q_c) S / (phi(Q_c) z + eps).
+ *   causal (chunked, same math as the recurrence, state including the current token):
+ *               per chunk: A = tril(phi(Q_c) phi(K_c)^T) (diagonal kept),
+ *               O_c = (A V_c + phi(Q_c) S) / (A 1 + phi(Q_c) z + eps), then
+ *               S += phi(K_c)^T V_c, z += sums of phi(K_c).
+ * phi is applied 16 lanes at a time (vector exp) into row-major chunks; S += phi(K_c)^T
+ * V_c reads phi(K_c) through strides (no copy); only the causal A = phi(Q_c) phi(K_c)^T
+ * needs phi(K_c) transposed ([d][C], zero columns past the chunk end).
+ * Threads take whole (batch, head) slices (the causal state is sequential along n).
+ *
+ * Assumes: dv a multiple of 16 (supports()); 64-byte aligned workspace.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <immintrin.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "archbench/attention.h"
+#include "archbench/cpu.h"
+
+#include "attention_impl.h"
+#include "attn_simd.h"
+
+#define CH 64   /* rows per chunk */
+#define MR 6
+#define NVMAX 4
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static size_t align64(size_t x)
+{
+    return (x + 63) & ~(size_t)63;
+}
+
+static size_t per_thread_bytes(size_t d, size_t dv)
+{
+    return align64(CH * d * sizeof(float))      /* fq  [CH][d] */
+           + align64(CH * d * sizeof(float))    /* fk  [CH][d] */
+           + align64(d * CH * sizeof(float))    /* fkt [d][CH] */
+           + align64(d * dv * sizeof(float))    /* S   [d][dv] */
+           + align64(d * sizeof(float))         /* z */
+           + align64(CH * CH * sizeof(float))   /* A   [CH][CH] */
+           + align64(CH * sizeof(float));       /* den */
+}
+
+static size_t lin_workspace(const struct ab_shape *s, int n_threads)
+{
+    return per_thread_bytes((size_t)s->v[AB__LIN_D], (size_t)s->v[AB__LIN_DV]) *
+           (size_t)(n_threads < 1 ? 1 : n_threads);
+}
+
+static bool lin_supports(const struct ab_shape *s)
+{
+    return s->v[AB__LIN_DV] % 16 == 0;
+}
+
+static ALWAYS_INLINE void mm_tile(int mr, int nv, size_t kk, const float *a, size_t sai, size_t sak, const float *b,
+                                  size_t sb, float *c, size_t sc, bool accumulate)
+{
+    __m512 acc[MR][NVMAX];
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = accumulate ? _mm512_loadu_ps(c + (size_t)i * sc + 16 * v) : _mm512_setzero_ps();
+    for (size_t k = 0; k < kk; k++) {
+        __m512 bv[NVMAX];
+        for (int v = 0; v < nv; v++)
+            bv[v] = _mm512_loadu_ps(b + k * sb + 16 * v);
+        for (int i = 0; i < mr; i++) {
+            __m512 av = _mm512_set1_ps(a[(size_t)i * sai + k * sak]);
+            for (int v = 0; v < nv; v++)
+                acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+        }
+    }
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < nv; v++)
+            _mm512_storeu_ps(c + (size_t)i * sc + 16 * v, acc[i][v]);
+}
+
+#define NV_CASES(MRV)                                                                                         \
+    case (MRV) * 8 + 1: mm_tile(MRV, 1, kk, ai, sai, sak, bj, sb, cij, sc, accumulate); break;               \
+    case (MRV) * 8 + 2: mm_tile(MRV, 2, kk, ai, sai, sak, bj, sb, cij, sc, accumulate); break;               \
+    case (MRV) * 8 + 3: mm_tile(MRV, 3, kk, ai, sai, sak, bj, sb, cij, sc, accumulate); break;               \
+    case (MRV) * 8 + 4: mm_tile(MRV, 4, kk, ai, sai, sak, bj, sb, cij, sc, accumulate); break;
+
+/* C[m][ncols] (+)= A[m][kk] B[kk][ncols], A(i, k) = a[i sai + k sak]; ncols % 16 == 0. */
+static void mm(size_t m, size_t ncols, size_t kk, const float *a, size_t sai, size_t sak, const float *b, size_t sb,
+               float *c, size_t sc, bool accumulate)
+{
+    for (size_t j = 0; j < ncols; j += 16 * NVMAX) {
+        int nv = (int)((ncols - j) / 16 < NVMAX ? (ncols - j) / 16 : NVMAX);
+        for (size_t i = 0; i < m; i += MR) {
+            int mr = (int)(m - i < MR ? m - i : MR);
+            const float *ai = a + i * sai, *bj = b + j;
+            float *cij = c + i * sc + j;
+            switch (mr * 8 + nv) {
+                NV_CASES(1) NV_CASES(2) NV_CASES(3) NV_CASES(4) NV_CASES(5) NV_CASES(6)
+            default:
+                break;
+            }
+        }
+    }
+}
+
+static inline __m512 phi_ps(__m512 x)
+{
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+    return _mm512_mask_blend_ps(pos, ab__exp_ps(x), _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
+}
+
+static __mmask16 lanes(size_t n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+}
+
+/* fq[r][:] = phi(q rows), r < nc. */
+static void phi_rows(const float *q, size_t nc, size_t d, float *fq)
+{
+    for (size_t r = 0; r < nc; r++)
+        for (size_t t = 0; t < d; t += 16) {
+            __mmask16 m = lanes(d - t);
+            _mm512_mask_storeu_ps(fq + r * d + t, m, phi_ps(_mm512_maskz_loadu_ps(m, q + r * d + t)));
+        }
+}
+
+/* z[t] += sum_r fk[r][t] over nc rows of a row-major phi(K) chunk. */
+static void add_col_sums(const float *fk, size_t nc, size_t d, float *z)
+{
+    for (size_t t = 0; t < d; t += 16) {
+        __mmask16 m = lanes(d - t);
+        __m512 s = _mm512_maskz_loadu_ps(m, z + t);
+        for (size_t r = 0; r < nc; r++)
+            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(m, fk + r * d + t));
+        _mm512_mask_storeu_ps(z + t, m, s);
+    }
+}
+
+/* fkt[t][r] = fk[r][t] for r < nc, 0 for nc <= r < CH (causal: B operand of phi(Q) phi(K)^T). */
+static void transpose_chunk(const float *fk, size_t nc, size_t d, float *fkt)
+{
+    for (size_t t = 0; t < d; t++)
+        for (size_t r = 0; r < CH; r++)
+            fkt[t * CH + r] = r < nc ? fk[r * d + t] : 0.0f;
+}
+
+static float dot(const float *a, const float *b, size_t n)
+{
+    __m512 s = _mm512_setzero_ps();
+    for (size_t t = 0; t < n; t += 16) {
+        __mmask16 m = lanes(n - t);
+        s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + t), _mm512_maskz_loadu_ps(m, b + t), s);
+    }
+    return _mm512_reduce_add_ps(s);
+}
+
+struct lin_ws {
+    float *fq, *fk, *fkt, *s, *z, *a, *den;
+};
+
+static void scale_rows(float *o, size_t nc, size_t dv, const float *den)
+{
+    for (size_t r = 0; r < nc; r++) {
+        __m512 inv = _mm512_set1_ps(1.0f / den[r]);
+        for (size_t e = 0; e < dv; e += 16)
+            _mm512_storeu_ps(o + r * dv + e, _mm512_mul_ps(_mm512_loadu_ps(o + r * dv + e), inv));
+    }
+}
+
+static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct lin_ws *w)
+{
+    size_t n = p->n, d = p->d, dv = p->dv;
+    const float *q = p->q + sl * n * d, *k = p->k + sl * n * d, *v = p->v + sl * n * dv;
+    float *o = p->out + sl * n * dv;
+    memset(w->s, 0, d * dv * sizeof(float));
+    memset(w->z, 0, d * sizeof(float));
+    if (!p->causal) {
+        for (size_t c0 = 0; c0 < n; c0 += CH) {
+            size_t nc = n - c0 < CH ? n - c0 : CH;
+            phi_rows(k + c0 * d, nc, d, w->fk);
+            add_col_sums(w->fk, nc, d, w->z);
+            mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true);
+        }
+        for (size_t c0 = 0; c0 < n; c0 += CH) {
+            size_t nc = n - c0 < CH ? n - c0 : CH;
+            phi_rows(q + c0 * d, nc, d, w->fq);
+            mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, false);
+            for (size_t r = 0; r < nc; r++)
+                w->den[r] = dot(w->fq + r * d, w->z, d) + p->eps;
+            scale_rows(o + c0 * dv, nc, dv, w->den);
+        }
+        return;
+    }
+    for (size_t c0 = 0; c0 < n; c0 += CH) {
+        size_t nc = n - c0 < CH ? n - c0 : CH;
+        phi_rows(q + c0 * d, nc, d, w->fq);
+        /* den from the state before this chunk, then the chunk's own (triangular) part */
+        for (size_t r = 0; r < nc; r++)
+            w->den[r] = dot(w->fq + r * d, w->z, d) + p->eps;
+        phi_rows(k + c0 * d, nc, d, w->fk);
+        add_col_sums(w->fk, nc, d, w->z);
+        transpose_chunk(w->fk, nc, d, w->fkt);
+        mm(nc, CH, d, w->fq, d, 1, w->fkt, CH, w->a, CH, false);
+        for (size_t r = 0; r < nc; r++) {
+            float *ar = w->a + r * CH;
+            for (size_t j = r + 1; j < CH; j++)
+                ar[j] = 0.0f;
+            float s = 0.0f;
+            for (size_t j = 0; j <= r; j++)
+                s += ar[j];
+            w->den[r] += s;
+        }
+        mm(nc, dv, nc, w->a, CH, 1, v + c0 * dv, dv, o + c0 * dv, dv, false);
+        mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, true);
+        scale_rows(o + c0 * dv, nc, dv, w->den);
+        mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true);
+    }
+}
+
+static enum ab_status lin_avx512(const struct ab_linear_attn_args *p, const struct ab_exec *exec)
+{
+    if (p->dv % 16 != 0 || p->d == 0)
+        return AB_EINVAL;
+    int n_threads = exec->n_threads < 1 ? 1 : exec->n_threads;
+    size_t per = per_thread_bytes(p->d, p->dv);
+    if (exec->workspace_bytes < per * (size_t)n_threads || !exec->workspace)
+        return AB_EINVAL;
+    char *ws = exec->workspace;
+    int64_t n_slices = (int64_t)(p->batch * p->heads);
+#pragma omp parallel num_threads(n_threads)
+    {
+#ifdef _OPENMP
+        size_t tid = (size_t)omp_get_thread_num();
+#else
+        size_t tid = 0;
+#endif
+        char *b = ws + tid * per;
+        struct lin_ws w;
+        w.fq = (float *)(void *)b;
+        b += align64(CH * p->d * sizeof(float));
+        w.fk = (float *)(void *)b;
+        b += align64(CH * p->d * sizeof(float));
+        w.fkt = (float *)(void *)b;
+        b += align64(p->d * CH * sizeof(float));
+        w.s = (float *)(void *)b;
+        b += align64(p->d * p->dv * sizeof(float));
+        w.z = (float *)(void *)b;
+        b += align64(p->d * sizeof(float));
+        w.a = (float *)(void *)b;
+        b += align64(CH * CH * sizeof(float));
+        w.den = (float *)(void *)b;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t s = 0; s < n_slices; s++)
+            slice(p, (size_t)s, &w);
+    }
+    return AB_OK;
+}
+
+extern const struct ab_kernel ab__kernel_linear_attn_avx512;
+const struct ab_kernel ab__kernel_linear_attn_avx512 = {
+    .name = "linear_attn_avx512",
+    .family = &ab_family_linear_attn,
+    .variant = "avx512",
+    .doc = "O(n d dv): state phi(K)^T V by register-tiled products; causal in chunks of 64 rows",
+    .isa_needs = AB_ISA_AVX512,
+    .is_ref = false,
+    .fn.linear_attn = lin_avx512,
+    .supports = lin_supports,
+    .workspace_bytes = lin_workspace,
+    .flops = ab__lin_flops,
+    .bytes = ab__lin_bytes,
+    .tol = {.cmp = AB_CMP_REL_FRO, .rel = 1e-5, .scale_param = AB__LIN_N, .scale_ref = 4096.0},
+};
