@@ -1,0 +1,48 @@
+/*
+ * moe_impl.h - private to kernels/moe: shape parameters of the moe_route and moe_ffn
+ * families and helpers their variants share.
+ */
+#ifndef ARCHBENCH_MOE_IMPL_H
+#define ARCHBENCH_MOE_IMPL_H
+
+#include "archbench/moe.h"
+
+enum ab__route_param {
+    AB__RT_TOKENS, AB__RT_D_MODEL, AB__RT_EXPERTS, AB__RT_K, AB__RT_GATE, AB__RT_RENORM, AB__RT_TAU_PCT,
+    AB__RT_TOP_P_PCT, AB__RT_CAP_PCT, AB__RT_DIST, AB__RT_SPREAD, AB__RT_PARAM_COUNT
+};
+
+/* Input distributions of the routing cases (the FFN family reuses them). */
+enum ab__route_dist {
+    AB__RT_DIST_NORMAL,    /* x ~ N(0,1), gate rows ~ N(0, (spread/10)^2 / d) */
+    AB__RT_DIST_TIES,      /* as normal, gate rows 2i+1 copy rows 2i: exact logit ties */
+    AB__RT_DIST_ONE,       /* every token strongly prefers expert 0 */
+    AB__RT_DIST_COUNT
+};
+
+enum ab__ffn_param {
+    AB__FF_TOKENS, AB__FF_D_MODEL, AB__FF_D_FF, AB__FF_EXPERTS, AB__FF_K, AB__FF_ACT, AB__FF_GATE, AB__FF_CAP_PCT,
+    AB__FF_DIST, AB__FF_PARAM_COUNT
+};
+
+double ab__moe_route_flops(const struct ab_shape *shape);
+double ab__moe_route_bytes(const struct ab_shape *shape);
+double ab__moe_ffn_flops(const struct ab_shape *shape);
+double ab__moe_ffn_bytes(const struct ab_shape *shape);
+
+/* Argument checks shared by the routing variants. */
+enum ab_status ab__moe_route_check(const struct ab_moe_route_args *args, const struct ab_exec *exec);
+
+/*
+ * Grant capacity in token order (see moe.h): clears keep and weight of slots beyond
+ * the capacity. counts: n_experts scratch integers.
+ */
+void ab__moe_apply_capacity(const struct ab_moe_route_args *args, size_t *counts);
+
+/* Tolerance of routing weights and of the FFN output. */
+#define AB__ROUTE_TOL { .cmp = AB_CMP_SETS, .rel = 1e-6, .scale_param = AB__RT_D_MODEL, .scale_ref = 1024.0 }
+#define AB__FFN_TOL { .cmp = AB_CMP_REL_FRO, .rel = 1e-5, .scale_param = -1, .scale_ref = 0.0 }
+
+#define AB__MOE_ALIGN_UP(x, a) (((x) + (a) - 1) / (a) * (a))
+
+#endif /* ARCHBENCH_MOE_IMPL_H */
