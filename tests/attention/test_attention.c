@@ -1,0 +1,371 @@
+/*
+ * test_attention.c - properties of the attention families that a variant-vs-reference
+ * comparison cannot show, checked on every variant runnable on this CPU:
+ *   rope: norm of every pair preserved, inverse rotation recovers x, dot products
+ *         depend only on the position difference, position 0 is the identity;
+ *   mha:  a fully masked row is exactly 0 (never NaN), single key gives that V row,
+ *         non-finite inputs behave as attention.h documents, masked keys are skipped;
+ *   linear_attn: the causal state includes the current token and nothing later.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "archbench/alloc.h"
+#include "archbench/attention.h"
+#include "archbench/cpu.h"
+#include "archbench/kernel.h"
+#include "archbench/rng.h"
+
+#define MAX_VARIANTS 16
+
+/* Variants of `fam` runnable here on `shape` (the reference included). */
+static size_t variants(const struct ab_family *fam, const struct ab_shape *shape, const struct ab_kernel **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ab_kernel_count() && n < MAX_VARIANTS; i++) {
+        const struct ab_kernel *k = ab_kernel_at(i);
+        if (k->family == fam && ab_kernel_runnable(k, ab_cpu_features(), shape, NULL))
+            out[n++] = k;
+    }
+    return n;
+}
+
+static void set(const struct ab_family *fam, struct ab_shape *s, const char *name, int64_t v)
+{
+    int i = ab_param_index(fam, name);
+    cr_assert_geq(i, 0, "parameter %s", name);
+    s->v[i] = v;
+}
+
+struct ws {
+    struct ab_exec exec;
+};
+
+static void ws_init(struct ws *w, const struct ab_kernel *k, const struct ab_shape *s, int n_threads)
+{
+    size_t bytes = k->workspace_bytes(s, n_threads);
+    w->exec = (struct ab_exec){.n_threads = n_threads, .workspace = NULL, .workspace_bytes = bytes};
+    if (bytes) {
+        w->exec.workspace = ab_aligned_alloc(64, bytes);
+        cr_assert_not_null(w->exec.workspace);
+    }
+}
+
+static void ws_release(struct ws *w)
+{
+    ab_free(w->exec.workspace);
+}
+
+/* ---- rope ------------------------------------------------------------------------------ */
+
+static void rope_shape(struct ab_shape *s, size_t n, size_t h, size_t d, size_t d_rot, int pairing, int64_t pos)
+{
+    ab_shape_default(&ab_family_rope, s);
+    set(&ab_family_rope, s, "n_tokens", (int64_t)n);
+    set(&ab_family_rope, s, "heads", (int64_t)h);
+    set(&ab_family_rope, s, "d", (int64_t)d);
+    set(&ab_family_rope, s, "d_rot", (int64_t)d_rot);
+    set(&ab_family_rope, s, "pairing", pairing);
+    set(&ab_family_rope, s, "pos_offset", pos);
+}
+
+static void rope_run(const struct ab_kernel *k, const struct ab_rope_args *a)
+{
+    struct ab_shape s;
+    rope_shape(&s, a->n_tokens, a->heads, a->d, a->d_rot, (int)a->pairing, a->pos_offset);
+    struct ws w;
+    ws_init(&w, k, &s, 2);
+    cr_assert_eq(k->fn.rope(a, &w.exec), AB_OK, "%s", k->name);
+    ws_release(&w);
+}
+
+Test(rope, norm_preserved_inverse_recovers_and_position_zero_is_identity)
+{
+    enum { N = 37, H = 3, D = 80 };
+    static float x[N * H * D], y[N * H * D], z[N * H * D];
+    struct ab_rng rng;
+    ab_rng_seed(&rng, 4);
+    ab_rng_fill_normal_f32(&rng, x, N * H * D, 0.0f, 1.0f);
+    for (int pairing = 0; pairing < AB_ROPE_PAIRING_COUNT; pairing++) {
+        for (size_t d_rot = 2; d_rot <= D; d_rot += 38) {
+            struct ab_shape s;
+            rope_shape(&s, N, H, D, d_rot, pairing, 1000);
+            const struct ab_kernel *ks[MAX_VARIANTS];
+            size_t nk = variants(&ab_family_rope, &s, ks);
+            for (size_t v = 0; v < nk; v++) {
+                struct ab_rope_args a = {.n_tokens = N, .heads = H, .d = D, .d_rot = d_rot,
+                                         .pairing = (enum ab_rope_pairing)pairing, .theta_base = 10000.0,
+                                         .pos_offset = 1000, .inverse = false, .x = x, .y = y};
+                rope_run(ks[v], &a);
+                size_t half = d_rot / 2;
+                for (size_t r = 0; r < N * H; r++) {
+                    for (size_t i = 0; i < half; i++) {
+                        size_t i0 = pairing == AB_ROPE_INTERLEAVED ? 2 * i : i;
+                        size_t i1 = pairing == AB_ROPE_INTERLEAVED ? 2 * i + 1 : i + half;
+                        double nx = (double)x[r * D + i0] * (double)x[r * D + i0] + (double)x[r * D + i1] * (double)x[r * D + i1];
+                        double ny = (double)y[r * D + i0] * (double)y[r * D + i0] + (double)y[r * D + i1] * (double)y[r * D + i1];
+                        cr_assert(fabs(nx - ny) <= 1e-5 * (nx + 1e-30), "%s pair norm %g -> %g", ks[v]->name, nx, ny);
+                    }
+                    for (size_t i = d_rot; i < D; i++)
+                        cr_assert_eq(x[r * D + i], y[r * D + i], "%s copies unrotated dims", ks[v]->name);
+                }
+                /* the inverse rotation, in place, recovers x */
+                memcpy(z, y, sizeof z);
+                a.inverse = true;
+                a.x = z;
+                a.y = z;
+                rope_run(ks[v], &a);
+                for (size_t i = 0; i < N * H * D; i++)
+                    cr_assert(fabsf(z[i] - x[i]) <= 1e-5f, "%s inverse [%zu]: %g vs %g", ks[v]->name, i,
+                              (double)z[i], (double)x[i]);
+                /* position 0 is the identity */
+                a.inverse = false;
+                a.x = x;
+                a.y = y;
+                a.n_tokens = 1;
+                a.pos_offset = 0;
+                rope_run(ks[v], &a);
+                for (size_t i = 0; i < H * D; i++)
+                    cr_assert_eq(y[i], x[i], "%s position 0 [%zu]", ks[v]->name, i);
+            }
+        }
+    }
+}
+
+Test(rope, dot_products_depend_only_on_relative_position)
+{
+    enum { D = 128 };
+    float q[D], k[D], rq[2][D], rk[2][D];
+    struct ab_rng rng;
+    ab_rng_seed(&rng, 5);
+    ab_rng_fill_normal_f32(&rng, q, D, 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, k, D, 0.0f, 1.0f);
+    const int64_t m = 17, n = 3, shift[2] = {0, 4093};
+    for (int pairing = 0; pairing < AB_ROPE_PAIRING_COUNT; pairing++) {
+        struct ab_shape s;
+        rope_shape(&s, 1, 1, D, D, pairing, 0);
+        const struct ab_kernel *ks[MAX_VARIANTS];
+        size_t nk = variants(&ab_family_rope, &s, ks);
+        for (size_t v = 0; v < nk; v++) {
+            double dots[2];
+            for (int t = 0; t < 2; t++) {
+                struct ab_rope_args a = {.n_tokens = 1, .heads = 1, .d = D, .d_rot = D,
+                                         .pairing = (enum ab_rope_pairing)pairing, .theta_base = 10000.0,
+                                         .pos_offset = m + shift[t], .x = q, .y = rq[t]};
+                rope_run(ks[v], &a);
+                a.pos_offset = n + shift[t];
+                a.x = k;
+                a.y = rk[t];
+                rope_run(ks[v], &a);
+                dots[t] = 0.0;
+                for (int i = 0; i < D; i++)
+                    dots[t] += (double)rq[t][i] * (double)rk[t][i];
+            }
+            cr_assert(fabs(dots[0] - dots[1]) <= 1e-4 * sqrt((double)D), "%s: <R(q,m),R(k,n)> %g vs shifted %g",
+                      ks[v]->name, dots[0], dots[1]);
+        }
+    }
+}
+
+/* ---- mha ------------------------------------------------------------------------------- */
+
+static void mha_shape(struct ab_shape *s, const struct ab_mha_args *a)
+{
+    ab_shape_default(&ab_family_mha, s);
+    set(&ab_family_mha, s, "batch", (int64_t)a->batch);
+    set(&ab_family_mha, s, "heads_q", (int64_t)a->heads_q);
+    set(&ab_family_mha, s, "heads_kv", (int64_t)a->heads_kv);
+    set(&ab_family_mha, s, "n_q", (int64_t)a->n_q);
+    set(&ab_family_mha, s, "n_kv", (int64_t)a->n_kv);
+    set(&ab_family_mha, s, "d", (int64_t)a->d);
+    set(&ab_family_mha, s, "causal", a->causal);
+    set(&ab_family_mha, s, "mask", a->key_mask != NULL);
+}
+
+static void mha_run(const struct ab_kernel *k, const struct ab_mha_args *a, int n_threads)
+{
+    struct ab_shape s;
+    mha_shape(&s, a);
+    struct ws w;
+    ws_init(&w, k, &s, n_threads);
+    cr_assert_eq(k->fn.mha(a, &w.exec), AB_OK, "%s", k->name);
+    ws_release(&w);
+}
+
+enum { MB = 2, MH = 2, MNQ = 70, MNK = 40, MD = 64 };
+static float mq[MB * MH * MNQ * MD], mk[MB * MH * MNK * MD], mv[MB * MH * MNK * MD], mo[MB * MH * MNQ * MD];
+static uint8_t mmask[MB * MNK];
+
+static struct ab_mha_args mha_inputs(uint64_t seed)
+{
+    struct ab_rng rng;
+    ab_rng_seed(&rng, seed);
+    ab_rng_fill_normal_f32(&rng, mq, sizeof mq / sizeof mq[0], 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, mk, sizeof mk / sizeof mk[0], 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, mv, sizeof mv / sizeof mv[0], 0.0f, 1.0f);
+    memset(mmask, 1, sizeof mmask);
+    return (struct ab_mha_args){.batch = MB, .heads_q = MH, .heads_kv = MH, .n_q = MNQ, .n_kv = MNK, .d = MD,
+                                .q = mq, .k = mk, .v = mv, .key_mask = NULL, .causal = false,
+                                .scale = 0.125f, .out = mo};
+}
+
+static bool row_finite(const float *o, size_t d)
+{
+    for (size_t p = 0; p < d; p++)
+        if (!isfinite(o[p]))
+            return false;
+    return true;
+}
+
+Test(mha, fully_masked_rows_are_exact_zeros)
+{
+    struct ab_mha_args a = mha_inputs(1);
+    struct ab_shape s;
+    a.causal = true;           /* n_q > n_kv: the first 30 rows see no key (bottom-right) */
+    a.key_mask = mmask;
+    memset(mmask, 0, MNK);     /* batch 0: every key masked */
+    mha_shape(&s, &a);
+    const struct ab_kernel *ks[MAX_VARIANTS];
+    size_t nk = variants(&ab_family_mha, &s, ks);
+    cr_assert_geq(nk, 1);
+    for (size_t v = 0; v < nk; v++) {
+        for (size_t i = 0; i < sizeof mo / sizeof mo[0]; i++)
+            mo[i] = NAN;
+        mha_run(ks[v], &a, 2);
+        for (size_t h = 0; h < MH; h++)
+            for (size_t i = 0; i < MNQ; i++) {
+                const float *o0 = mo + (h * MNQ + i) * MD;             /* batch 0 */
+                const float *o1 = mo + ((MH + h) * MNQ + i) * MD;      /* batch 1 */
+                for (size_t p = 0; p < MD; p++) {
+                    cr_assert(o0[p] == 0.0f, "%s batch 0 row %zu: %g",
+                              ks[v]->name, i, (double)o0[p]);
+                    if (i < MNQ - MNK)
+                        cr_assert(o1[p] == 0.0f, "%s causal row %zu without keys: %g", ks[v]->name, i,
+                                  (double)o1[p]);
+                }
+                if (i >= MNQ - MNK)
+                    cr_assert(row_finite(o1, MD), "%s row %zu finite", ks[v]->name, i);
+            }
+    }
+}
+
+Test(mha, single_key_gives_its_value_row)
+{
+    struct ab_mha_args a = mha_inputs(2);
+    a.n_kv = 1;
+    a.n_q = 3;
+    struct ab_shape s;
+    mha_shape(&s, &a);
+    const struct ab_kernel *ks[MAX_VARIANTS];
+    size_t nk = variants(&ab_family_mha, &s, ks);
+    for (size_t v = 0; v < nk; v++) {
+        mha_run(ks[v], &a, 1);
+        for (size_t bh = 0; bh < MB * MH; bh++)
+            for (size_t i = 0; i < 3; i++)
+                for (size_t p = 0; p < MD; p++)
+                    cr_assert(fabsf(mo[(bh * 3 + i) * MD + p] - mv[bh * MD + p]) <= 1e-6f, "%s", ks[v]->name);
+    }
+}
+
+Test(mha, non_finite_inputs_poison_exactly_the_rows_that_see_them)
+{
+    const struct ab_kernel *ks[MAX_VARIANTS];
+    struct ab_mha_args a = mha_inputs(3);
+    struct ab_shape s;
+    mha_shape(&s, &a);
+    size_t nk = variants(&ab_family_mha, &s, ks);
+    for (size_t v = 0; v < nk; v++) {
+        /* NaN in query row 5 of (batch 0, head 1): that output row only */
+        a = mha_inputs(3);
+        mq[(1 * MNQ + 5) * MD + 7] = NAN;
+        mha_run(ks[v], &a, 2);
+        for (size_t bh = 0; bh < MB * MH; bh++)
+            for (size_t i = 0; i < MNQ; i++) {
+                bool bad = bh == 1 && i == 5;
+                cr_assert_eq(!row_finite(mo + (bh * MNQ + i) * MD, MD), bad, "%s NaN in q: row %zu of slice %zu",
+                             ks[v]->name, i, bh);
+            }
+        /* +Inf in V row 11 of (batch 1, head 0), non-causal: every row of that slice */
+        a = mha_inputs(3);
+        mv[((MH + 0) * MNK + 11) * MD + 3] = INFINITY;
+        mha_run(ks[v], &a, 2);
+        for (size_t bh = 0; bh < MB * MH; bh++)
+            for (size_t i = 0; i < MNQ; i++)
+                cr_assert_eq(!row_finite(mo + (bh * MNQ + i) * MD, MD), bh == MH, "%s Inf in v: row %zu slice %zu",
+                             ks[v]->name, i, bh);
+        /* NaN in K and V of a padding-masked key: skipped (not the unfused baseline) */
+        if (strcmp(ks[v]->variant, "openblas") == 0)
+            continue;
+        a = mha_inputs(3);
+        a.key_mask = mmask;
+        mmask[MNK + 20] = 0;
+        mk[((MH + 1) * MNK + 20) * MD] = NAN;
+        mv[((MH + 1) * MNK + 20) * MD] = NAN;
+        mha_run(ks[v], &a, 2);
+        for (size_t i = 0; i < sizeof mo / sizeof mo[0]; i++)
+            cr_assert(isfinite(mo[i]), "%s masked NaN key leaked into [%zu]", ks[v]->name, i);
+    }
+}
+
+Test(mha, huge_logits_stay_finite_and_pick_the_best_key)
+{
+    struct ab_mha_args a = mha_inputs(6);
+    for (size_t i = 0; i < sizeof mq / sizeof mq[0]; i++)
+        mq[i] *= 1e4f;
+    struct ab_shape s;
+    mha_shape(&s, &a);
+    const struct ab_kernel *ks[MAX_VARIANTS];
+    size_t nk = variants(&ab_family_mha, &s, ks);
+    for (size_t v = 0; v < nk; v++) {
+        mha_run(ks[v], &a, 2);
+        for (size_t i = 0; i < sizeof mo / sizeof mo[0]; i++)
+            cr_assert(isfinite(mo[i]), "%s [%zu]", ks[v]->name, i);
+    }
+}
+
+/* ---- linear attention ----------------------------------------------------------------------- */
+
+Test(linear_attn, causal_state_includes_the_current_token_and_nothing_later)
+{
+    enum { N = 70, D = 16, DV = 16 };
+    static float q[N * D], k[N * D], v[N * DV], o1[N * DV], o2[N * DV];
+    struct ab_rng rng;
+    ab_rng_seed(&rng, 7);
+    ab_rng_fill_normal_f32(&rng, q, N * D, 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, k, N * D, 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, v, N * DV, 0.0f, 1.0f);
+    struct ab_shape s;
+    ab_shape_default(&ab_family_linear_attn, &s);
+    set(&ab_family_linear_attn, &s, "heads", 1);
+    set(&ab_family_linear_attn, &s, "n", N);
+    set(&ab_family_linear_attn, &s, "d", D);
+    set(&ab_family_linear_attn, &s, "dv", DV);
+    set(&ab_family_linear_attn, &s, "causal", 1);
+    const struct ab_kernel *ks[MAX_VARIANTS];
+    size_t nk = variants(&ab_family_linear_attn, &s, ks);
+    const size_t t = 65; /* second chunk of a 64-row chunked kernel */
+    for (size_t kv = 0; kv < nk; kv++) {
+        struct ab_linear_attn_args a = {.batch = 1, .heads = 1, .n = N, .d = D, .dv = DV, .causal = true,
+                                        .eps = 1e-6f, .q = q, .k = k, .v = v, .out = o1};
+        struct ws w;
+        ws_init(&w, ks[kv], &s, 1);
+        cr_assert_eq(ks[kv]->fn.linear_attn(&a, &w.exec), AB_OK);
+        /* token 0 sees only itself: out_0 = v_0 * A/(A + eps) */
+        for (size_t e = 0; e < DV; e++)
+            cr_assert(fabsf(o1[e] - v[e]) <= 1e-5f * (1.0f + fabsf(v[e])), "%s out_0 != v_0", ks[kv]->name);
+        /* changing v_t changes out_t (inclusive state) and no row before t (causal) */
+        float saved = v[t * DV];
+        v[t * DV] += 10.0f;
+        a.out = o2;
+        cr_assert_eq(ks[kv]->fn.linear_attn(&a, &w.exec), AB_OK);
+        v[t * DV] = saved;
+        ws_release(&w);
+        for (size_t i = 0; i < N; i++) {
+            bool changed = memcmp(o1 + i * DV, o2 + i * DV, DV * sizeof(float)) != 0;
+            cr_assert_eq(changed, i >= t, "%s row %zu %s", ks[kv]->name, i, changed ? "changed" : "unchanged");
+        }
+    }
+}
