@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 
 #include "ab_config.h"
@@ -272,4 +273,57 @@ Test(run, bad_options_are_refused)
     small_options(&o, dir);
     o.filter = "(";
     cr_assert_eq(ab_run(&o, &res, &err), AB_EPARSE);
+}
+
+/*
+ * gbench.json carries exactly the fields Google Benchmark's tools/compare.py reads
+ * (no copy of compare.py is reachable from this machine, so the fields are checked
+ * here and documented in README.md): context.json_schema_version; per benchmark name,
+ * run_name, run_type ("iteration" or "aggregate"), repetitions, threads, iterations
+ * (iteration entries), real_time, cpu_time, time_unit; aggregate_name on aggregates.
+ */
+Test(run, gbench_json_has_the_fields_compare_py_reads)
+{
+    char dir[128];
+    temp_dir(dir, sizeof dir, "gbench");
+    struct ab_run_options o;
+    struct ab_run_result res;
+    struct ab_error err;
+    small_options(&o, dir);
+    o.n_threads = 1;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    char path[512];
+    snprintf(path, sizeof path, "%s/gbench.json", dir);
+    cJSON *root = NULL;
+    cr_assert_eq(ab_json_read_file(path, &root, &err), AB_OK, "%s", err.msg);
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(root, "context");
+    cr_assert(cJSON_IsObject(ctx));
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(ctx, "json_schema_version")->valuedouble, 1.0);
+    const cJSON *benches = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
+    cr_assert(cJSON_IsArray(benches));
+    size_t n_iter = 0, n_agg = 0;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, benches)
+    {
+        static const char *const str_fields[] = {"name", "run_name", "run_type", "time_unit"};
+        static const char *const num_fields[] = {"repetitions", "threads", "real_time", "cpu_time"};
+        for (size_t i = 0; i < 4; i++) {
+            cr_assert(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(b, str_fields[i])), "%s", str_fields[i]);
+            cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(b, num_fields[i])), "%s", num_fields[i]);
+        }
+        cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(b, "time_unit")->valuestring, "ns");
+        cr_assert_gt(cJSON_GetObjectItemCaseSensitive(b, "real_time")->valuedouble, 0.0);
+        const char *type = cJSON_GetObjectItemCaseSensitive(b, "run_type")->valuestring;
+        if (strcmp(type, "iteration") == 0) {
+            cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(b, "iterations")));
+            n_iter++;
+        } else {
+            cr_assert_str_eq(type, "aggregate");
+            cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(b, "aggregate_name")->valuestring, "median");
+            n_agg++;
+        }
+    }
+    cr_assert_eq(n_agg, res.n_items, "one median aggregate per item");
+    cr_assert_eq(n_iter, res.n_items * (size_t)o.repetitions, "one iteration entry per repetition");
+    cJSON_Delete(root);
 }
