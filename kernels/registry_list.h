@@ -22,6 +22,7 @@
     FAMILY(gemm_f32)             \
     FAMILY(gemm_i8)              \
     FAMILY(moe_route)            \
+    FAMILY(moe_ffn)              \
     FAMILY(mha)                  \
     FAMILY(rope)                 \
     FAMILY(linear_attn)
@@ -42,6 +43,11 @@
 #define AB_KERNELS_MOE_ROUTE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     REF(moe_route_fast)                                                      \
     REF(moe_route_ref)
+
+/* MoE dispatch, expert FFN, combine (kernels/moe) */
+#define AB_KERNELS_MOE_FFN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    REF(moe_ffn_grouped)                                                   \
+    REF(moe_ffn_ref)
 
 /* Peak probes (kernels/probes): listed first, the runner measures them first */
 #define AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -70,6 +76,7 @@
     AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
     AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
     AB_KERNELS_MOE_ROUTE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)  \
+    AB_KERNELS_MOE_FFN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
     AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)        \
     AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)       \
     AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
