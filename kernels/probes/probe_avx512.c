@@ -84,7 +84,12 @@ static enum ab_status probe_avx512(const struct ab_probe_args *a, const struct a
             if (i < hi)
                 s0 = _mm512_add_epi32(s0, _mm512_maskz_loadu_epi32((__mmask16)((1u << (hi - i)) - 1), a->i32_in + i));
             s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
-            total += (uint32_t)_mm512_reduce_add_epi32(s0);
+            /* Not _mm512_reduce_add_epi32: GCC expands it to signed int additions, whose
+             * wrap-around is undefined behaviour; the lanes are summed as uint32_t. */
+            uint32_t lanes[16];
+            _mm512_storeu_si512(lanes, s0);
+            for (int l = 0; l < 16; l++)
+                total += lanes[l];
         }
         *a->i32_out = (int32_t)total;
         return AB_OK;
