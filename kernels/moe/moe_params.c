@@ -10,7 +10,8 @@ void ab_moe_count_params(const struct ab_moe_config *cfg, struct ab_moe_param_co
     double layers = (double)cfg->n_layers, d = (double)cfg->d_model, dff = (double)cfg->d_ff;
     double mats = cfg->act == AB_MOE_ACT_SWIGLU ? 3.0 : 2.0;
     double expert = mats * d * dff;                      /* one expert */
-    double attn = 4.0 * d * (double)cfg->d_attn;         /* q, k, v, o */
+    double d_kv = cfg->d_kv > 0 ? (double)cfg->d_kv : (double)cfg->d_attn;
+    double attn = 2.0 * d * (double)cfg->d_attn + 2.0 * d * d_kv; /* q, o and k, v */
     double norms = 2.0 * d;
     double router = cfg->n_experts > 1 ? d * (double)cfg->n_experts : 0.0;
     double shared = (double)cfg->n_shared_experts * expert;

@@ -136,7 +136,8 @@ struct ab_moe_config {
     int64_t d_model;
     int64_t vocab;              /* embedding rows; output head tied unless untied_head */
     bool untied_head;
-    int64_t d_attn;             /* n_heads * head_dim (q, k, v, o are d_model x d_attn) */
+    int64_t d_attn;             /* n_heads * head_dim (q and o are d_model x d_attn) */
+    int64_t d_kv;               /* n_kv_heads * head_dim (k and v); 0 = d_attn (no GQA) */
     int64_t d_ff;               /* hidden size of one expert */
     enum ab_moe_act act;        /* SwiGLU: 3 matrices per expert, GELU: 2 */
     int64_t n_experts;          /* routed experts per MoE layer (1 = dense FFN) */

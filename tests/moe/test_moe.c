@@ -1,0 +1,311 @@
+/*
+ * test_moe.c - properties of the MoE and INT8 kernels beyond reference equivalence:
+ * routing statistics against hand-worked values, deterministic tie-breaking, every gate
+ * on inputs whose probabilities are known exactly, capacity in token order, parameter
+ * accounting (Mixtral 8x7B as a known anchor, then the articles' claims A4, A5, B4),
+ * quantisation error on Gaussian vs outlier inputs, and the INT8 model-size ratio.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "archbench/alloc.h"
+#include "archbench/kernel.h"
+#include "archbench/moe.h"
+#include "archbench/quant.h"
+
+/* ---- routing statistics ------------------------------------------------------------- */
+
+Test(moe_stats, hand_worked_routing)
+{
+    /* 4 tokens, k = 2, 4 experts; token 2's second slot dropped, token 3 has one expert */
+    const int32_t expert[] = {0, 1, 0, 2, 0, 3, 1, -1};
+    const float weight[] = {0.6f, 0.4f, 0.5f, 0.5f, 1.0f, 0.0f, 1.0f, 0.0f};
+    const uint8_t keep[] = {1, 1, 1, 1, 1, 0, 1, 0};
+    struct ab_moe_routing r = {4, 2, expert, weight, keep};
+    float probs[16];
+    for (int t = 0; t < 4; t++) {
+        probs[t * 4 + 0] = 0.4f;
+        probs[t * 4 + 1] = 0.3f;
+        probs[t * 4 + 2] = 0.2f;
+        probs[t * 4 + 3] = 0.1f;
+    }
+    struct ab_moe_route_stats st;
+    ab_moe_route_stats(&r, 4, probs, &st);
+    cr_expect_float_eq(st.experts_per_token_mean, 1.5, 1e-12);
+    cr_expect_float_eq(st.selected_per_token_mean, 1.75, 1e-12);
+    cr_expect_float_eq(st.tokens_with_n[1], 0.5, 1e-12);
+    cr_expect_float_eq(st.tokens_with_n[2], 0.5, 1e-12);
+    /* loads 3, 2, 1, 1: mean 1.75, variance 0.6875 */
+    cr_expect_float_eq(st.load_cv, sqrt(0.6875) / 1.75, 1e-12);
+    cr_expect_float_eq(st.load_max_over_mean, 3.0 / 1.75, 1e-12);
+    cr_expect_float_eq(st.dropped_slots, 1.0, 1e-12);
+    cr_expect_float_eq(st.dropped_tokens, 0.0, 1e-12);
+    /* aux = E sum f_e P_e = 4 (3/7 0.4 + 2/7 0.3 + 1/7 0.2 + 1/7 0.1) = 1.2 */
+    cr_expect_float_eq(st.aux_loss, 1.2, 1e-6);
+}
+
+Test(moe_stats, aux_loss_is_one_at_balance)
+{
+    int32_t expert[8];
+    float weight[8];
+    uint8_t keep[8];
+    float probs[32];
+    for (int t = 0; t < 8; t++) {
+        expert[t] = t % 4;
+        weight[t] = 1.0f;
+        keep[t] = 1;
+        for (int e = 0; e < 4; e++)
+            probs[t * 4 + e] = 0.25f;
+    }
+    struct ab_moe_routing r = {8, 1, expert, weight, keep};
+    struct ab_moe_route_stats st;
+    ab_moe_route_stats(&r, 4, probs, &st);
+    cr_expect_float_eq(st.aux_loss, 1.0, 1e-9);
+    cr_expect_float_eq(st.load_cv, 0.0, 1e-12);
+}
+
+/* ---- gates on exact inputs ------------------------------------------------------------ */
+
+#define MAX_T 8
+#define MAX_E 8
+
+struct route_out {
+    int32_t expert[MAX_T * MAX_E];
+    float weight[MAX_T * MAX_E];
+    uint8_t keep[MAX_T * MAX_E];
+};
+
+/* d_model = 1 and x = 1: the logits are the gate weights themselves. */
+static void route(const char *kernel, struct ab_moe_route_args a, const float *logits, struct route_out *out)
+{
+    const struct ab_kernel *k = ab_kernel_find(kernel);
+    cr_assert_not_null(k, "%s registered", kernel);
+    float x[MAX_T];
+    for (int t = 0; t < MAX_T; t++)
+        x[t] = 1.0f;
+    a.d_model = 1;
+    a.x = x;
+    a.w_gate = logits;
+    a.expert = out->expert;
+    a.weight = out->weight;
+    a.keep = out->keep;
+    struct ab_shape s;
+    ab_shape_default(&ab_family_moe_route, &s);
+    s.v[0] = (int64_t)a.n_tokens;
+    s.v[1] = 1;
+    s.v[2] = (int64_t)a.n_experts;
+    s.v[3] = a.k;
+    size_t wsb = k->workspace_bytes(&s, 2);
+    struct ab_exec ex = {.n_threads = 2, .workspace = wsb ? ab_aligned_alloc(64, wsb) : NULL, .workspace_bytes = wsb};
+    cr_assert_eq(k->fn.moe_route(&a, &ex), AB_OK, "%s runs", kernel);
+    ab_free(ex.workspace);
+}
+
+static const char *const routers[] = {"moe_route_ref", "moe_route_fast"};
+
+Test(moe_gates, ties_prefer_the_lower_index)
+{
+    const float logits[] = {1.0f, 2.0f, 2.0f, 1.0f};
+    for (int v = 0; v < 2; v++) {
+        struct route_out o;
+        struct ab_moe_route_args a = {.n_tokens = 1, .n_experts = 4, .gate = AB_MOE_GATE_SOFTMAX_TOPK, .k = 3,
+                                      .route_scale = 1.0f};
+        route(routers[v], a, logits, &o);
+        cr_expect_eq(o.expert[0], 1, "%s", routers[v]);
+        cr_expect_eq(o.expert[1], 2, "%s", routers[v]);
+        cr_expect_eq(o.expert[2], 0, "%s: of the tied 1.0 logits, expert 0 wins", routers[v]);
+    }
+}
+
+Test(moe_gates, softmax_topk_with_and_without_renormalising)
+{
+    const float logits[] = {logf(0.5f), logf(0.35f), logf(0.15f)};
+    for (int v = 0; v < 2; v++) {
+        struct route_out o;
+        struct ab_moe_route_args a = {.n_tokens = 1, .n_experts = 3, .gate = AB_MOE_GATE_SOFTMAX_TOPK, .k = 2,
+                                      .route_scale = 1.0f};
+        route(routers[v], a, logits, &o);
+        cr_expect_float_eq(o.weight[0], 0.5f, 1e-6f, "%s: article A's V3 gate keeps p", routers[v]);
+        cr_expect_float_eq(o.weight[1], 0.35f, 1e-6f);
+        a.renormalize = true;
+        route(routers[v], a, logits, &o);
+        cr_expect_float_eq(o.weight[0], 0.5f / 0.85f, 1e-6f, "%s: Mixtral renormalises", routers[v]);
+        cr_expect_float_eq(o.weight[1], 0.35f / 0.85f, 1e-6f);
+    }
+}
+
+Test(moe_gates, threshold_active_set_and_argmax_fallback)
+{
+    const float logits[] = {logf(0.5f), logf(0.35f), logf(0.15f)};
+    const float flat[] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int v = 0; v < 2; v++) {
+        struct route_out o;
+        struct ab_moe_route_args a = {.n_tokens = 1, .n_experts = 3, .gate = AB_MOE_GATE_THRESHOLD, .k = 3,
+                                      .tau = 0.3f, .route_scale = 1.0f};
+        route(routers[v], a, logits, &o);
+        cr_expect_eq(o.expert[0], 0);
+        cr_expect_eq(o.expert[1], 1);
+        cr_expect_eq(o.expert[2], -1, "%s: 0.15 is below tau", routers[v]);
+        cr_expect_float_eq(o.weight[0] + o.weight[1], 1.0f, 1e-6f, "renormalised over the active set");
+        cr_expect_float_eq(o.weight[0], 0.5f / 0.85f, 1e-6f);
+        /* every probability 0.25 < tau: argmax fallback, full tie -> expert 0, weight 1 */
+        a.n_experts = 4;
+        a.k = 4;
+        route(routers[v], a, flat, &o);
+        cr_expect_eq(o.expert[0], 0, "%s: argmax fallback", routers[v]);
+        cr_expect_eq(o.expert[1], -1);
+        cr_expect_float_eq(o.weight[0], 1.0f, 1e-6f);
+    }
+}
+
+Test(moe_gates, top_p_and_sigmoid_bias)
+{
+    const float logits[] = {logf(0.5f), logf(0.35f), logf(0.15f)};
+    const float zeros[] = {0.0f, 0.0f, 0.0f};
+    const float bias[] = {0.0f, 0.1f, 0.2f};
+    for (int v = 0; v < 2; v++) {
+        struct route_out o;
+        struct ab_moe_route_args a = {.n_tokens = 1, .n_experts = 3, .gate = AB_MOE_GATE_TOP_P, .k = 3,
+                                      .top_p = 0.6f, .route_scale = 1.0f};
+        route(routers[v], a, logits, &o);
+        cr_expect_eq(o.expert[0], 0);
+        cr_expect_eq(o.expert[1], 1, "%s: 0.5 + 0.35 is the first sum above 0.6", routers[v]);
+        cr_expect_eq(o.expert[2], -1);
+        cr_expect_float_eq(o.weight[1], 0.35f, 1e-6f, "top-p weights are raw p");
+        struct ab_moe_route_args s = {.n_tokens = 1, .n_experts = 3, .gate = AB_MOE_GATE_SIGMOID_BIAS, .k = 2,
+                                      .renormalize = true, .route_scale = 2.5f, .sel_bias = bias};
+        route(routers[v], s, zeros, &o);
+        cr_expect_eq(o.expert[0], 2, "%s: the bias decides the selection", routers[v]);
+        cr_expect_eq(o.expert[1], 1);
+        cr_expect_float_eq(o.weight[0], 1.25f, 1e-6f, "weights from unbiased sigmoid 0.5, renormalised, x2.5");
+    }
+}
+
+Test(moe_gates, capacity_drops_in_token_order)
+{
+    const float logits[] = {3.0f, 0.0f};
+    for (int v = 0; v < 2; v++) {
+        struct route_out o;
+        struct ab_moe_route_args a = {.n_tokens = 4, .n_experts = 2, .gate = AB_MOE_GATE_SOFTMAX_TOPK, .k = 1,
+                                      .route_scale = 1.0f, .capacity_factor = 1.0f};
+        /* every token wants expert 0; capacity ceil(1.0 * 4 * 1 / 2) = 2 */
+        cr_expect_eq(ab_moe_capacity(4, 1, 2, 1.0f), 2u);
+        route(routers[v], a, logits, &o);
+        for (int t = 0; t < 4; t++) {
+            cr_expect_eq(o.expert[t], 0);
+            cr_expect_eq(o.keep[t], t < 2, "%s: token %d", routers[v], t);
+            if (t >= 2)
+                cr_expect_eq(o.weight[t], 0.0f);
+        }
+    }
+}
+
+/* ---- parameter accounting ------------------------------------------------------------- */
+
+Test(moe_params, mixtral_8x7b_anchor)
+{
+    /* public configuration: 32 layers, d 4096, GQA 32 x 128 q / 8 x 128 kv, d_ff 14336,
+     * 8 experts top-2, vocab 32000 untied; published 46.7B total, 12.9B active */
+    struct ab_moe_config c = {.n_layers = 32, .d_model = 4096, .vocab = 32000, .untied_head = true,
+                              .d_attn = 4096, .d_kv = 1024, .d_ff = 14336, .act = AB_MOE_ACT_SWIGLU,
+                              .n_experts = 8, .n_shared_experts = 0, .experts_per_token = 2.0};
+    struct ab_moe_param_count p;
+    ab_moe_count_params(&c, &p);
+    cr_expect(fabs(p.total / 1e9 - 46.70) < 0.05, "total %.3fB", p.total / 1e9);
+    cr_expect(fabs(p.active / 1e9 - 12.88) < 0.05, "active %.3fB", p.active / 1e9);
+}
+
+Test(moe_params, article_claims_against_the_shapes)
+{
+    /* A4: 8 experts, top-2, "13B total, 2.6B active" = 20%. Active >= 2/8 of the expert
+     * parameters plus every dense one, so active/total >= 25% for ANY shapes. */
+    double best = 1.0;
+    for (int64_t layers = 8; layers <= 64; layers *= 2)
+        for (int64_t d = 1024; d <= 8192; d *= 2)
+            for (int64_t ff = d; ff <= 8 * d; ff *= 2) {
+                struct ab_moe_config c = {.n_layers = layers, .d_model = d, .vocab = 32000, .d_attn = d,
+                                          .d_ff = ff, .act = AB_MOE_ACT_SWIGLU, .n_experts = 8,
+                                          .experts_per_token = 2.0};
+                struct ab_moe_param_count p;
+                ab_moe_count_params(&c, &p);
+                double frac = p.active / p.total;
+                best = frac < best ? frac : best;
+                cr_expect(frac > 0.25, "A4 shapes give active/total %.3f", frac);
+            }
+    cr_log_info("A4: lowest active share of an 8-expert top-2 model over the grid %.4f (claim: 2.6/13 = 0.200)",
+                best);
+    /* A5: 4 experts, 1 per token, 0.875B of 3.5B = exactly 25%: only with zero dense
+     * parameters, and threshold routing averages more than 1 expert per token */
+    struct ab_moe_config r1 = {.n_layers = 24, .d_model = 2048, .vocab = 32000, .d_attn = 2048, .d_ff = 5632,
+                               .act = AB_MOE_ACT_SWIGLU, .n_experts = 4, .experts_per_token = 1.0};
+    struct ab_moe_param_count p;
+    ab_moe_count_params(&r1, &p);
+    cr_expect(p.active / p.total > 0.25, "A5 shapes: %.3f", p.active / p.total);
+    /* B4: 128 experts, top-2, 35B of 175B active: possible, with a dense share of
+     * (0.2 - 2/128) / (1 - 2/128) = 18.7% of the parameters */
+    double dense_share = (35.0 / 175.0 - 2.0 / 128.0) / (1.0 - 2.0 / 128.0);
+    cr_expect(dense_share > 0.18 && dense_share < 0.19);
+}
+
+/* ---- INT8 ------------------------------------------------------------------------------ */
+
+static double metric(const struct ab_metric *m, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(m[i].name, name) == 0)
+            return m[i].value;
+    return NAN;
+}
+
+static void qerr(int64_t dist, double *out_rel, double *out_cos)
+{
+    const struct ab_family *f = ab_family_find("gemm_i8");
+    cr_assert_not_null(f);
+    struct ab_shape s;
+    ab_shape_default(f, &s);
+    s.v[0] = 64;
+    s.v[1] = 256;
+    s.v[2] = 1024;
+    s.v[3] = dist;
+    struct ab_case *c = NULL;
+    cr_assert_eq(f->case_new(&s, 7, &c, NULL), AB_OK);
+    struct ab_metric m[AB_METRICS_MAX];
+    size_t n = f->case_metrics(c, m);
+    *out_rel = metric(m, n, "qerr_rel_fro_vs_f32");
+    *out_cos = metric(m, n, "qerr_cosine_vs_f32");
+    f->case_free(c);
+}
+
+Test(int8, quantisation_error_gaussian_vs_outliers)
+{
+    double rel_g, cos_g, rel_o, cos_o;
+    qerr(0, &rel_g, &cos_g);
+    qerr(1, &rel_o, &cos_o);
+    cr_log_info("int8 W8A8 vs fp32, k=1024: gaussian rel %.4f cos %.6f; 4 outlier channels x20 rel %.4f cos %.6f",
+                rel_g, cos_g, rel_o, cos_o);
+    cr_expect(rel_g > 0.005 && rel_g < 0.02, "gaussian rel-Fro %.4f (expected ~1.1%%)", rel_g);
+    cr_expect(cos_g > 0.9999, "gaussian cosine %.6f", cos_g);
+    cr_expect(rel_o > 2.0 * rel_g, "outlier channels hurt per-token scales: %.4f vs %.4f", rel_o, rel_g);
+}
+
+Test(int8, model_size_ratio_from_bytes)
+{
+    /* a 4096 x 4096 layer: int8 weights padded as packed, plus one float scale per channel */
+    size_t n = 4096, k = 4096;
+    double i8 = (double)ab_i8_weights_storage_bytes(n, k);
+    double from_f32 = 4.0 * (double)(n * k) / i8, from_f16 = 2.0 * (double)(n * k) / i8;
+    cr_log_info("size ratio: fp32 -> int8 %.4f, fp16 -> int8 %.4f", from_f32, from_f16);
+    cr_expect(from_f32 > 3.99 && from_f32 < 4.0, "fp32 -> int8 %.4f: article A's 4x is this one", from_f32);
+    cr_expect(from_f16 > 1.99 && from_f16 < 2.0, "fp16 -> int8 %.4f", from_f16);
+    /* the extremes of int8 survive the weight path (set, not quantised): -128 is kept */
+    struct ab_i8_weights *w = NULL;
+    cr_assert_eq(ab_i8_weights_new(1, 4, &w), AB_OK);
+    const int8_t q[] = {-128, 127, -1, 0};
+    const float sc[] = {1.0f};
+    ab_i8_weights_set(w, q, 4, sc);
+    cr_expect_eq(w->packed[0], -128);
+    cr_expect_eq(w->comp[0], 128 * (-2));
+    ab_i8_weights_free(w);
+}
