@@ -417,13 +417,16 @@ enum ab_status ab_energy_new(const struct ab_energy_options *opts, struct ab_ene
     m->tdp_w = opts->tdp_w;
 #if AB_HAVE_PAPI
     m->event_set = PAPI_NULL;
-    if (opts->try_papi)
-        probe_papi(m);
-    else
-        add_reason(m, "papi: not requested");
-#else
-    add_reason(m, "papi: built without PAPI");
 #endif
+    if (!opts->try_papi) {
+        add_reason(m, "papi: not requested");
+    } else {
+#if AB_HAVE_PAPI
+        probe_papi(m);
+#else
+        add_reason(m, "papi: built without PAPI");
+#endif
+    }
 
     if (m->source == AB_ENERGY_NONE) {
         const char *root = opts->powercap_root;
