@@ -20,27 +20,66 @@
 
 #define N_CHAINS (AB_PROBE_LANES / 16)
 
-static void fma_chains(const float *in, float *out, size_t n, int first, int count)
+/*
+ * The chains live in named variables, and an empty asm statement that "modifies" all
+ * of them ends every round: without it GCC 12 interchanges the loops and runs the
+ * chains one after another, which measures FMA latency instead of throughput.
+ */
+#define FMA_ROUND(x) x = _mm512_fmadd_ps(x, c, d)
+
+static void fma_chains_12(const float *in, float *out, size_t n)
 {
     __m512 c = _mm512_set1_ps(AB_PROBE_FMA_C), d = _mm512_set1_ps(AB_PROBE_FMA_D);
-    __m512 x[N_CHAINS];
-    for (int j = 0; j < count; j++)
-        x[j] = _mm512_loadu_ps(in + 16 * (first + j));
-    if (count == N_CHAINS) {
-        for (size_t r = 0; r < n; r++)
-            for (int j = 0; j < N_CHAINS; j++)
-                x[j] = _mm512_fmadd_ps(x[j], c, d);
-    } else if (count == N_CHAINS / 2) {
-        for (size_t r = 0; r < n; r++)
-            for (int j = 0; j < N_CHAINS / 2; j++)
-                x[j] = _mm512_fmadd_ps(x[j], c, d);
-    } else {
-        for (size_t r = 0; r < n; r++)
-            for (int j = 0; j < count; j++)
-                x[j] = _mm512_fmadd_ps(x[j], c, d);
+    __m512 x0 = _mm512_loadu_ps(in), x1 = _mm512_loadu_ps(in + 16), x2 = _mm512_loadu_ps(in + 32),
+           x3 = _mm512_loadu_ps(in + 48), x4 = _mm512_loadu_ps(in + 64), x5 = _mm512_loadu_ps(in + 80),
+           x6 = _mm512_loadu_ps(in + 96), x7 = _mm512_loadu_ps(in + 112), x8 = _mm512_loadu_ps(in + 128),
+           x9 = _mm512_loadu_ps(in + 144), x10 = _mm512_loadu_ps(in + 160), x11 = _mm512_loadu_ps(in + 176);
+    for (size_t r = 0; r < n; r++) {
+        FMA_ROUND(x0), FMA_ROUND(x1), FMA_ROUND(x2), FMA_ROUND(x3), FMA_ROUND(x4), FMA_ROUND(x5);
+        FMA_ROUND(x6), FMA_ROUND(x7), FMA_ROUND(x8), FMA_ROUND(x9), FMA_ROUND(x10), FMA_ROUND(x11);
+        __asm__ volatile("" : "+v"(x0), "+v"(x1), "+v"(x2), "+v"(x3), "+v"(x4), "+v"(x5), "+v"(x6), "+v"(x7),
+                         "+v"(x8), "+v"(x9), "+v"(x10), "+v"(x11));
     }
-    for (int j = 0; j < count; j++)
-        _mm512_storeu_ps(out + 16 * (first + j), x[j]);
+    _mm512_storeu_ps(out, x0), _mm512_storeu_ps(out + 16, x1), _mm512_storeu_ps(out + 32, x2);
+    _mm512_storeu_ps(out + 48, x3), _mm512_storeu_ps(out + 64, x4), _mm512_storeu_ps(out + 80, x5);
+    _mm512_storeu_ps(out + 96, x6), _mm512_storeu_ps(out + 112, x7), _mm512_storeu_ps(out + 128, x8);
+    _mm512_storeu_ps(out + 144, x9), _mm512_storeu_ps(out + 160, x10), _mm512_storeu_ps(out + 176, x11);
+}
+
+/* Six chains: what each of two threads runs (latency 4 x 1 FMA/cycle needs >= 4). */
+static void fma_chains_6(const float *in, float *out, size_t n)
+{
+    __m512 c = _mm512_set1_ps(AB_PROBE_FMA_C), d = _mm512_set1_ps(AB_PROBE_FMA_D);
+    __m512 x0 = _mm512_loadu_ps(in), x1 = _mm512_loadu_ps(in + 16), x2 = _mm512_loadu_ps(in + 32),
+           x3 = _mm512_loadu_ps(in + 48), x4 = _mm512_loadu_ps(in + 64), x5 = _mm512_loadu_ps(in + 80);
+    for (size_t r = 0; r < n; r++) {
+        FMA_ROUND(x0), FMA_ROUND(x1), FMA_ROUND(x2), FMA_ROUND(x3), FMA_ROUND(x4), FMA_ROUND(x5);
+        __asm__ volatile("" : "+v"(x0), "+v"(x1), "+v"(x2), "+v"(x3), "+v"(x4), "+v"(x5));
+    }
+    _mm512_storeu_ps(out, x0), _mm512_storeu_ps(out + 16, x1), _mm512_storeu_ps(out + 32, x2);
+    _mm512_storeu_ps(out + 48, x3), _mm512_storeu_ps(out + 64, x4), _mm512_storeu_ps(out + 80, x5);
+}
+
+/* Any other split (more than 2 threads): one chain at a time is fine for correctness. */
+static void fma_chains_any(const float *in, float *out, size_t n, int count)
+{
+    __m512 c = _mm512_set1_ps(AB_PROBE_FMA_C), d = _mm512_set1_ps(AB_PROBE_FMA_D);
+    for (int j = 0; j < count; j++) {
+        __m512 x = _mm512_loadu_ps(in + 16 * j);
+        for (size_t r = 0; r < n; r++)
+            FMA_ROUND(x);
+        _mm512_storeu_ps(out + 16 * j, x);
+    }
+}
+
+static void fma_chains(const float *in, float *out, size_t n, int first, int count)
+{
+    if (count == 12)
+        fma_chains_12(in + 16 * first, out + 16 * first, n);
+    else if (count == 6)
+        fma_chains_6(in + 16 * first, out + 16 * first, n);
+    else
+        fma_chains_any(in + 16 * first, out + 16 * first, n, count);
 }
 
 static enum ab_status probe_avx512(const struct ab_probe_args *a, const struct ab_exec *exec)

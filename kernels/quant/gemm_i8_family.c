@@ -337,6 +337,7 @@ const struct ab_family ab_family_gemm_i8 = {
     .case_run = i8_case_run,
     .case_compare = i8_case_compare,
     .case_metrics = i8_case_metrics,
+    .compute_peak = AB_PEAK_INT8,
 };
 
 static void shape_of(size_t m, size_t n, size_t k, struct ab_shape *out)
