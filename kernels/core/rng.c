@@ -47,6 +47,22 @@ uint64_t ab_rng_below(struct ab_rng *rng, uint64_t bound)
 {
     if (bound == 0)
         return 0;
+#if defined(__SIZEOF_INT128__)
+    /* Lemire's multiply-shift: the high half of r * bound is uniform in [0, bound) once
+     * the few low halves below (2^64 mod bound) are rejected; the modulo is computed only
+     * when a draw falls in that short range, so most draws cost one multiply. */
+    __extension__ typedef unsigned __int128 u128;
+    u128 m = (u128)ab_rng_u64(rng) * bound;
+    uint64_t low = (uint64_t)m;
+    if (low < bound) {
+        uint64_t threshold = (0 - bound) % bound;
+        while (low < threshold) {
+            m = (u128)ab_rng_u64(rng) * bound;
+            low = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+#else
     /* Rejection of the short final interval removes modulo bias. */
     uint64_t threshold = (0 - bound) % bound;
     for (;;) {
@@ -54,6 +70,7 @@ uint64_t ab_rng_below(struct ab_rng *rng, uint64_t bound)
         if (r >= threshold)
             return r % bound;
     }
+#endif
 }
 
 double ab_rng_uniform(struct ab_rng *rng)
