@@ -25,7 +25,8 @@
     FAMILY(moe_ffn)              \
     FAMILY(mha)                  \
     FAMILY(rope)                 \
-    FAMILY(linear_attn)
+    FAMILY(linear_attn)          \
+    FAMILY(lsh_attn)
 
 /* FP32 GEMM (kernels/gemm) */
 #define AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -71,6 +72,11 @@
     AVX512(linear_attn_avx512)                                                 \
     REF(linear_attn_ref)
 
+/* Reformer LSH attention, shared QK (kernels/attention) */
+#define AB_KERNELS_LSH_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512(lsh_attn_avx512)                                                 \
+    REF(lsh_attn_ref)
+
 #define AB_KERNEL_LIST(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)     \
     AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
@@ -79,6 +85,7 @@
     AB_KERNELS_MOE_FFN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
     AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)        \
     AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)       \
-    AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
+    AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AB_KERNELS_LSH_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
 
 #endif /* ARCHBENCH_REGISTRY_LIST_H */

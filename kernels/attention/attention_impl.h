@@ -72,6 +72,34 @@ enum ab__lin_param {
 double ab__lin_flops(const struct ab_shape *shape);
 double ab__lin_bytes(const struct ab_shape *shape);
 
+/* ---- lsh_attn ---------------------------------------------------------------------- */
+
+enum ab__lsh_param {
+    AB__LSH_BATCH,
+    AB__LSH_HEADS,
+    AB__LSH_N,
+    AB__LSH_D,
+    AB__LSH_ROUNDS,
+    AB__LSH_BUCKETS,
+    AB__LSH_CHUNK,
+    AB__LSH_CAUSAL,
+    AB__LSH_DEDUP,
+    AB__LSH_DIST,   /* gaussian, clustered, repeat5, same */
+    AB__LSH_PARAM_COUNT
+};
+
+/* The finite self-mask logit (trax and HF FP32 value, see attention.h). */
+#define AB__LSH_SELF_LOGIT (-1e5)
+/* Most rounds (the dedup counts index a 16-entry table in the AVX-512 kernel). */
+#define AB__LSH_MAX_ROUNDS 16
+
+/* Evaluated (query, key) pairs of one round of one (batch, head) slice: sum over chunks
+ * of (chunk size) x (chunk size + previous chunk size), the previous chunk only when there
+ * are at least two chunks; causal masking not subtracted. */
+double ab__lsh_pairs(size_t n, size_t chunk_len);
+double ab__lsh_flops(const struct ab_shape *shape);
+double ab__lsh_bytes(const struct ab_shape *shape);
+
 /* ---- inputs and fidelity shared by linear_attn and lsh_attn ----------------------------- */
 
 enum ab__attn_dist { AB__DIST_GAUSSIAN, AB__DIST_CLUSTERED, AB__DIST_COUNT };

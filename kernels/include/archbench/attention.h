@@ -111,23 +111,37 @@ AB_API extern const struct ab_family ab_family_linear_attn;
 /* ---- LSH attention ---------------------------------------------------------------------- */
 
 /*
- * Reformer-style LSH attention with shared QK, per (batch, head):
- *   keys k_j = qk_j / ||qk_j|| (queries are not normalised), logits = q_i . k_j * scale;
- *   round r hashes every token with its rotation R_r (d x n_buckets/2, N(0,1), from
- *   rotations[r]): bucket = argmax over [qk R_r, -qk R_r] (first index on ties);
- *   tokens are sorted by (bucket, position) within the round, cut into chunks of
- *   chunk_len, and a query attends the keys of its own chunk and of the previous chunk
- *   of the same round (chunk 0 looks at the last chunk of the round: wrap-around);
- *   a key at the query's own position gets logit -1e5 (finite self-mask); per round
- *   out_r, lse_r; rounds are combined by out = sum_r softmax_r(lse_r) out_r.
- *   Duplicates (a key reached in both chunks or in several rounds) are counted as often
- *   as they occur (no de-duplication), as in trax and HF.
- * n must be a multiple of chunk_len; n_buckets is even. Rotations are an input so that
- * every variant and both references hash identically.
+ * Reformer-style LSH attention with shared QK (Kitaev et al. 2020; trax/HF conventions),
+ * per (batch, head), C = chunk_len, n_chunks = ceil(n / C):
+ *   - keys k_j = qk_j / ||qk_j|| (a zero row stays zero); queries q_i = qk_i are NOT
+ *     normalised; logit(i, j) = scale * q_i . k_j (trax/HF use scale = 1).
+ *   - hashing, round r: p = qk_i R_r with R_r = rotations[r] (d x n_buckets/2). The
+ *     projection is part of the definition, so that every variant gets bit-identical
+ *     buckets: p[b] accumulated in FP32 over t = 0..d-1 in order, each product and each
+ *     sum rounded separately (no FMA). bucket = argmax over the n_buckets values
+ *     [p[0..nb/2), -p[0..nb/2)], the first index on ties (a NaN p[0] gives bucket 0).
+ *     n_buckets == 1: every token is in bucket 0 (no hashing).
+ *   - tokens are sorted by (bucket, position) within the round and cut into chunks of C
+ *     (the last one shorter when C does not divide n); a query attends the keys of its
+ *     own chunk and of the previous chunk of the same round (chunk 0 looks at the last
+ *     chunk: wrap-around); with a single chunk it attends that chunk once.
+ *   - masks, on ORIGINAL positions: the key at the query's own position gets the finite
+ *     logit -1e5 (a token attends to itself only when nothing else is allowed, as trax
+ *     and HF do in FP32); causal: keys j > i are dropped (probability exactly 0). No row
+ *     is ever empty (its own key is always in its chunk).
+ *   - dedup: logit(i, j) -= log N_ij, N_ij = number of rounds whose candidate set of i
+ *     contains j (paper eq. 16); without dedup a key reached in several rounds is
+ *     counted as often as it occurs (trax and HF).
+ *   - per round: lse_r(i) = logsumexp of the logits, o_r(i) = softmax-weighted sum of v;
+ *     rounds combined: out(i) = sum_r exp(lse_r(i) - logsumexp_r lse_r(i)) o_r(i), i.e. one
+ *     softmax over the union (multiset) of the rounds' candidates.
+ * Rotations are an input so that every variant and both references hash identically.
+ * FLOPs: 4*d per evaluated (query, key, round) + d*n_buckets per (token, round) (hash).
  */
 struct ab_lsh_attn_args {
-    size_t batch, heads, n, d;
-    size_t n_rounds, n_buckets, chunk_len;
+    size_t batch, heads, n, d;   /* v and out have d columns too */
+    size_t n_rounds, n_buckets, chunk_len;   /* n_buckets 1 or even; n_rounds <= 16 */
+    bool causal, dedup;
     float scale;
     const float *qk;             /* [batch][heads][n][d] */
     const float *v;              /* [batch][heads][n][d] */
