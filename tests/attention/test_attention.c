@@ -5,7 +5,9 @@
  *         depend only on the position difference, position 0 is the identity;
  *   mha:  a fully masked row is exactly 0 (never NaN), single key gives that V row,
  *         non-finite inputs behave as attention.h documents, masked keys are skipped;
- *   linear_attn: the causal state includes the current token and nothing later.
+ *   linear_attn: the causal state includes the current token and nothing later;
+ *   lsh_attn: one bucket and one chunk give full shared-QK attention (self-mask, causal,
+ *         dedup), identical rounds equal one round, seeded cases reproducible, metrics sane.
  */
 #include <math.h>
 #include <stdio.h>
@@ -368,4 +370,188 @@ Test(linear_attn, causal_state_includes_the_current_token_and_nothing_later)
             cr_assert_eq(changed, i >= t, "%s row %zu %s", ks[kv]->name, i, changed ? "changed" : "unchanged");
         }
     }
+}
+
+/* ---- LSH attention -------------------------------------------------------------------------- */
+
+enum { LN = 50, LD = 64, LR = 4, LNB = 8 };
+static float lqk[2 * LN * LD], lv[2 * LN * LD], lrot[LR * LD * (LNB / 2)], lo1[2 * LN * LD], lo2[2 * LN * LD];
+
+static void lsh_shape(struct ab_shape *s, const struct ab_lsh_attn_args *a)
+{
+    const struct ab_family *f = &ab_family_lsh_attn;
+    ab_shape_default(f, s);
+    set(f, s, "batch", (int64_t)a->batch);
+    set(f, s, "heads", (int64_t)a->heads);
+    set(f, s, "n", (int64_t)a->n);
+    set(f, s, "d", (int64_t)a->d);
+    set(f, s, "n_rounds", (int64_t)a->n_rounds);
+    set(f, s, "n_buckets", (int64_t)a->n_buckets);
+    set(f, s, "chunk", (int64_t)a->chunk_len);
+    set(f, s, "causal", a->causal);
+    set(f, s, "dedup", a->dedup);
+}
+
+static struct ab_lsh_attn_args lsh_inputs(uint64_t seed)
+{
+    struct ab_rng rng;
+    ab_rng_seed(&rng, seed);
+    ab_rng_fill_normal_f32(&rng, lqk, sizeof lqk / sizeof lqk[0], 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, lv, sizeof lv / sizeof lv[0], 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, lrot, sizeof lrot / sizeof lrot[0], 0.0f, 1.0f);
+    return (struct ab_lsh_attn_args){.batch = 1, .heads = 2, .n = LN, .d = LD, .n_rounds = LR, .n_buckets = LNB,
+                                     .chunk_len = 16, .causal = false, .dedup = false, .scale = 1.0f,
+                                     .qk = lqk, .v = lv, .rotations = lrot, .out = lo1};
+}
+
+static void lsh_run(const struct ab_kernel *k, const struct ab_lsh_attn_args *a, int n_threads)
+{
+    struct ab_shape s;
+    lsh_shape(&s, a);
+    struct ws w;
+    ws_init(&w, k, &s, n_threads);
+    cr_assert_eq(k->fn.lsh_attn(a, &w.exec), AB_OK, "%s", k->name);
+    ws_release(&w);
+}
+
+/* Full shared-QK attention of one head in double: unit keys, self logit -1e5, causal. */
+static void full_qk(const float *qk, const float *v, size_t n, size_t d, bool causal, double *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        double lg[LN], m = -INFINITY, l = 0.0;
+        size_t lim = causal ? i + 1 : n;
+        for (size_t j = 0; j < lim; j++) {
+            double s = 0.0, kk = 0.0;
+            for (size_t t = 0; t < d; t++) {
+                s += (double)qk[i * d + t] * (double)qk[j * d + t];
+                kk += (double)qk[j * d + t] * (double)qk[j * d + t];
+            }
+            lg[j] = j == i ? -1e5 : s / sqrt(kk);
+            m = lg[j] > m ? lg[j] : m;
+        }
+        for (size_t e = 0; e < d; e++)
+            out[i * d + e] = 0.0;
+        for (size_t j = 0; j < lim; j++)
+            l += exp(lg[j] - m);
+        for (size_t j = 0; j < lim; j++)
+            for (size_t e = 0; e < d; e++)
+                out[i * d + e] += exp(lg[j] - m) / l * (double)v[j * d + e];
+    }
+}
+
+Test(lsh_attn, one_bucket_one_chunk_is_full_shared_qk_attention)
+{
+    static double full[2 * LN * LD];
+    struct ab_lsh_attn_args a = lsh_inputs(11);
+    a.n_buckets = 1;
+    a.chunk_len = LN + 3; /* c >= n: one chunk; rounds all identical */
+    struct ab_shape s;
+    lsh_shape(&s, &a);
+    const struct ab_kernel *ks[MAX_VARIANTS];
+    size_t nk = variants(&ab_family_lsh_attn, &s, ks);
+    cr_assert_geq(nk, 1);
+    for (int causal = 0; causal < 2; causal++) {
+        for (size_t h = 0; h < 2; h++)
+            full_qk(lqk + h * LN * LD, lv + h * LN * LD, LN, LD, causal, full + h * LN * LD);
+        for (int dedup = 0; dedup < 2; dedup++)
+            for (size_t kv = 0; kv < nk; kv++) {
+                a.causal = causal;
+                a.dedup = dedup;
+                lsh_run(ks[kv], &a, 2);
+                double e2 = 0.0, r2 = 0.0;
+                for (size_t i = 0; i < 2 * LN * LD; i++) {
+                    e2 += ((double)lo1[i] - full[i]) * ((double)lo1[i] - full[i]);
+                    r2 += full[i] * full[i];
+                }
+                cr_assert(sqrt(e2 / r2) <= 2e-6, "%s causal %d dedup %d: rel err %g", ks[kv]->name, causal, dedup,
+                          sqrt(e2 / r2));
+                /* causal: token 0 has only itself, so out_0 = v_0 despite the -1e5 */
+                if (causal)
+                    for (size_t e = 0; e < LD; e++)
+                        cr_assert(fabsf(lo1[e] - lv[e]) <= 1e-6f, "%s out_0 != v_0", ks[kv]->name);
+            }
+    }
+}
+
+Test(lsh_attn, identical_rounds_equal_one_round)
+{
+    struct ab_lsh_attn_args a = lsh_inputs(12);
+    /* every round uses round 0's rotation */
+    for (size_t r = 1; r < LR; r++)
+        memcpy(lrot + r * LD * (LNB / 2), lrot, LD * (LNB / 2) * sizeof(float));
+    struct ab_shape s;
+    lsh_shape(&s, &a);
+    const struct ab_kernel *ks[MAX_VARIANTS];
+    size_t nk = variants(&ab_family_lsh_attn, &s, ks);
+    for (int dedup = 0; dedup < 2; dedup++)
+        for (size_t kv = 0; kv < nk; kv++) {
+            a.dedup = dedup;
+            a.n_rounds = LR;
+            a.out = lo1;
+            lsh_run(ks[kv], &a, 1);
+            a.n_rounds = 1;
+            a.out = lo2;
+            lsh_run(ks[kv], &a, 1);
+            for (size_t i = 0; i < 2 * LN * LD; i++)
+                cr_assert(fabsf(lo1[i] - lo2[i]) <= 1e-5f * (1.0f + fabsf(lo2[i])), "%s dedup %d [%zu]: %g vs %g",
+                          ks[kv]->name, dedup, i, (double)lo1[i], (double)lo2[i]);
+        }
+}
+
+/* Inputs and rotations come from the seed: the same seed gives the same figures, another
+ * seed other ones; every variant agrees with the reference; metrics are sane. */
+Test(lsh_attn, seeded_cases_are_reproducible_and_metrics_are_sane)
+{
+    const struct ab_family *f = &ab_family_lsh_attn;
+    const struct ab_kernel *ref = ab_kernel_ref(f);
+    struct ab_shape s;
+    ab_shape_default(f, &s);
+    set(f, &s, "heads", 1);
+    set(f, &s, "n", 256);
+    set(f, &s, "n_buckets", 8);
+    set(f, &s, "chunk", 32);
+    set(f, &s, "dist", 1);
+    const struct ab_kernel *ks[MAX_VARIANTS];
+    size_t nk = variants(f, &s, ks);
+    struct ab_metric m[3][AB_METRICS_MAX];
+    size_t nm[3];
+    for (int run = 0; run < 3; run++) {
+        struct ab_case *c = NULL;
+        cr_assert_eq(f->case_new(&s, run == 2 ? 43 : 42, &c, NULL), AB_OK);
+        struct ws w;
+        ws_init(&w, ref, &s, 1);
+        cr_assert_eq(f->case_run(c, ref, &w.exec, AB_SLOT_REF), AB_OK);
+        ws_release(&w);
+        for (size_t kv = 0; kv < nk; kv++) {
+            ws_init(&w, ks[kv], &s, 2);
+            cr_assert_eq(f->case_run(c, ks[kv], &w.exec, AB_SLOT_TEST), AB_OK);
+            ws_release(&w);
+            struct ab_check chk;
+            f->case_compare(c, ks[kv], &chk);
+            cr_assert(chk.ok, "%s seed %d: %s", ks[kv]->name, run == 2 ? 43 : 42, chk.detail);
+        }
+        nm[run] = f->case_metrics(c, m[run]);
+        f->case_free(c);
+    }
+    cr_assert_eq(nm[0], nm[1]);
+    cr_assert_eq(nm[0], nm[2]);
+    bool differ = false;
+    double overlap = NAN, recall = NAN, evaluated = NAN;
+    for (size_t i = 0; i < nm[0]; i++) {
+        cr_assert_str_eq(m[0][i].name, m[1][i].name);
+        cr_assert(m[0][i].value == m[1][i].value, "%s differs for the same seed", m[0][i].name);
+        differ |= m[0][i].value != m[2][i].value;
+        if (strcmp(m[0][i].name, "attn_mass_overlap") == 0)
+            overlap = m[0][i].value;
+        if (strcmp(m[0][i].name, "attn_mass_recall") == 0)
+            recall = m[0][i].value;
+        if (strcmp(m[0][i].name, "keys_evaluated") == 0)
+            evaluated = m[0][i].value;
+    }
+    cr_assert(differ, "another seed gave the same figures");
+    /* the mass LSH agrees on cannot exceed the mass it can see at all */
+    cr_assert(overlap > 0.0 && overlap <= recall + 1e-12 && recall <= 1.0 + 1e-12, "overlap %g recall %g", overlap,
+              recall);
+    /* 4 rounds of 2 chunks of 32 out of 256 keys: at most 4 * 64 / 256 */
+    cr_assert(evaluated > 64.0 / 256.0 - 1e-12 && evaluated <= 1.0, "keys evaluated %g", evaluated);
 }
