@@ -47,6 +47,7 @@
 
 /* MoE dispatch, expert FFN, combine (kernels/moe) */
 #define AB_KERNELS_MOE_FFN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512(moe_ffn_avx512)                                                 \
     REF(moe_ffn_grouped)                                                   \
     REF(moe_ffn_ref)
 

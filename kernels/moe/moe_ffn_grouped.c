@@ -1,14 +1,13 @@
 /*
  * moe_ffn_grouped.c - MoE layer body as grouped GEMMs:
- *   1. dispatch: a counting sort of the kept (token, slot) pairs by expert, stable in
- *      token order, gives every expert a contiguous block of rows; token rows are
- *      gathered into that order (Xp);
+ *   1. dispatch (moe_dispatch.c): a counting sort of the kept (token, slot) pairs by
+ *      expert gives every expert a contiguous block of rows; token rows are gathered
+ *      into that order (Xp);
  *   2. per expert, per block of up to MB rows: H = Xp W13^T (one GEMM for gate and up
  *      projections), the activation in place, Yp = act(H) W2^T, each GEMM by the
  *      project's best FP32 GEMM with all threads (weights used as stored, trans_b);
- *   3. combine: y_t = sum over its kept slots, in slot order, of weight * Yp row (a
- *      gather per token, not a scatter-add, so the result is deterministic and needs
- *      no atomics), OpenMP over tokens.
+ *   3. combine (moe_dispatch.c): y_t = sum over its kept slots, in slot order, of
+ *      weight * Yp row, a gather per token (deterministic, no atomics).
  * Routing is an input (moe_route computes it); only dispatch, experts and combine are
  * timed here.
  */
@@ -81,33 +80,10 @@ static enum ab_status moe_ffn_grouped(const struct ab_moe_ffn_args *a, const str
     struct ab_exec gexec = {.n_threads = nth, .workspace = l.gemm_bytes ? ws + l.gemm : NULL,
                             .workspace_bytes = l.gemm_bytes};
 
-    /* 1. counting sort by expert, stable in token order */
-    for (size_t e = 0; e <= n_e; e++)
-        off[e] = 0;
-    for (size_t i = 0; i < n_t * k; i++) {
-        int32_t e = a->route.expert[i];
-        if (e >= 0 && a->route.keep[i]) {
-            if ((size_t)e >= n_e)
-                return AB_EINVAL;
-            off[e + 1]++;
-        }
-    }
-    for (size_t e = 0; e < n_e; e++)
-        off[e + 1] += off[e];
-    for (size_t i = 0; i < n_t * k; i++) {
-        int32_t e = a->route.expert[i];
-        if (e >= 0 && a->route.keep[i]) {
-            size_t r = off[e]++;
-            rows[r] = (int32_t)(i / k);
-            slot_row[i] = (int32_t)r;
-        } else {
-            slot_row[i] = -1;
-        }
-    }
-    /* off[e] now holds the end of e's rows: shift back to starts */
-    for (size_t e = n_e; e > 0; e--)
-        off[e] = off[e - 1];
-    off[0] = 0;
+    /* 1. dispatch */
+    enum ab_status st = ab__moe_dispatch(&a->route, n_e, off, rows, slot_row);
+    if (st != AB_OK)
+        return st;
     size_t n_rows = off[n_e];
 #pragma omp parallel for num_threads(nth) schedule(static)
     for (size_t r = 0; r < n_rows; r++)
@@ -122,7 +98,7 @@ static enum ab_status moe_ffn_grouped(const struct ab_moe_ffn_args *a, const str
                 .m = mb, .n = hc, .k = d, .a = xp + r0 * d, .lda = d, .b = w13, .ldb = d, .trans_b = true,
                 .c = h, .ldc = hc, .alpha = 1.0f, .beta = 0.0f,
             };
-            enum ab_status st = ab_gemm_f32(&g1, &gexec);
+            st = ab_gemm_f32(&g1, &gexec);
             if (st != AB_OK)
                 return st;
 #pragma omp parallel for num_threads(nth) schedule(static)
@@ -146,21 +122,7 @@ static enum ab_status moe_ffn_grouped(const struct ab_moe_ffn_args *a, const str
     }
 
     /* 3. combine */
-#pragma omp parallel for num_threads(nth) schedule(static)
-    for (size_t t = 0; t < n_t; t++) {
-        float *yt = a->y + t * d;
-        for (size_t c = 0; c < d; c++)
-            yt[c] = 0.0f;
-        for (size_t s = 0; s < k; s++) {
-            int32_t r = slot_row[t * k + s];
-            if (r < 0)
-                continue;
-            float w = a->route.weight[t * k + s];
-            const float *src = yp + (size_t)r * d;
-            for (size_t c = 0; c < d; c++)
-                yt[c] += w * src[c];
-        }
-    }
+    ab__moe_combine(&a->route, slot_row, yp, d, a->y, nth);
     return AB_OK;
 }
 

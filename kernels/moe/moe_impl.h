@@ -39,6 +39,18 @@ enum ab_status ab__moe_route_check(const struct ab_moe_route_args *args, const s
  */
 void ab__moe_apply_capacity(const struct ab_moe_route_args *args, size_t *counts);
 
+/*
+ * Dispatch (moe_dispatch.c): counting sort of the kept slots by expert, stable in token
+ * order. off: n_e + 1 starts of each expert's rows (off[n_e] = kept slots); rows[r]:
+ * token of dispatched row r; slot_row[t * k + s]: row of slot s of token t, or -1.
+ * AB_EINVAL for an expert index >= n_e.
+ */
+enum ab_status ab__moe_dispatch(const struct ab_moe_routing *route, size_t n_e, size_t *off, int32_t *rows,
+                                int32_t *slot_row);
+/* Combine: y_t = sum over kept slots in slot order of weight * yp[slot_row] (d wide). */
+void ab__moe_combine(const struct ab_moe_routing *route, const int32_t *slot_row, const float *yp, size_t d,
+                     float *y, int n_threads);
+
 /* Tolerance of routing weights and of the FFN output. */
 #define AB__ROUTE_TOL { .cmp = AB_CMP_SETS, .rel = 1e-6, .scale_param = AB__RT_D_MODEL, .scale_ref = 1024.0 }
 #define AB__FFN_TOL { .cmp = AB_CMP_REL_FRO, .rel = 1e-5, .scale_param = -1, .scale_ref = 0.0 }
