@@ -175,6 +175,12 @@ int ab__cli_run(int argc, char **argv)
         {"no-probes", no_argument, NULL, OPT_NO_PROBES}, {"peaks-from", required_argument, NULL, OPT_PEAKS_FROM},
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
     };
+    /* Recorded in context.json; joined before parsing, which splits lists in place. */
+    char command[1024] = "archbench";
+    for (int i = 0; i < argc; i++) {
+        size_t len = strlen(command);
+        snprintf(command + len, sizeof command - len, " %s", argv[i]);
+    }
     struct ab_run_options o;
     ab_run_options_init(&o);
     bool reps_set = false, min_time_set = false;
@@ -264,11 +270,6 @@ int ab__cli_run(int argc, char **argv)
         if (!min_time_set)
             o.min_time_s = 0.05;
         o.max_item_s = o.max_item_s < 5.0 ? o.max_item_s : 5.0;
-    }
-    char command[1024] = "archbench";
-    for (int i = 0; i < argc; i++) {
-        size_t len = strlen(command);
-        snprintf(command + len, sizeof command - len, " %s", argv[i]);
     }
     o.command_line = command;
     o.stop = &stop_requested;
