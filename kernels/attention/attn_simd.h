@@ -1,5 +1,6 @@
 /*
- * attn_simd.h - private AVX-512 helpers of the attention kernels: a vectorised exp.
+ * attn_simd.h - private AVX-512 helpers of the attention kernels: a vectorised exp and a
+ * 16 x 16 in-register transpose.
  * Include only from files built with the avx512 flags.
  *
  * exp(x) = 2^n * p(r), n = round(x * log2 e), r = x - n ln 2 in two steps (Cody-Waite),
@@ -36,6 +37,32 @@ static inline __m512 ab__exp_ps(__m512 x)
     __m512 y = _mm512_scalef_ps(p, n);
     __mmask16 keep = _mm512_cmp_ps_mask(x, lo, _CMP_NLT_UQ); /* x >= lo, or NaN */
     return _mm512_maskz_mov_ps(keep, y);
+}
+
+/* In-register transpose: r[k] becomes column k of the 16 x 16 matrix whose rows are r[0..16). */
+static inline __attribute__((always_inline)) void ab__transpose16_ps(__m512 r[16])
+{
+    __m512 t[16];
+    for (int k = 0; k < 16; k += 2) {
+        t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);
+        t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
+    }
+    for (int k = 0; k < 16; k += 4) {
+        r[k] = _mm512_shuffle_ps(t[k], t[k + 2], 0x44);
+        r[k + 1] = _mm512_shuffle_ps(t[k], t[k + 2], 0xEE);
+        r[k + 2] = _mm512_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+        r[k + 3] = _mm512_shuffle_ps(t[k + 1], t[k + 3], 0xEE);
+    }
+    for (int k = 0; k < 4; k++) {
+        t[k] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0x88);
+        t[k + 4] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0xDD);
+        t[k + 8] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0x88);
+        t[k + 12] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0xDD);
+    }
+    for (int k = 0; k < 8; k++) {
+        r[k] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0x88);
+        r[k + 8] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0xDD);
+    }
 }
 
 #endif /* ARCHBENCH_ATTN_SIMD_H */

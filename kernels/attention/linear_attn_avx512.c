@@ -12,7 +12,8 @@
  *               S += phi(K_c)^T V_c, z += sums of phi(K_c).
  * phi is applied 16 lanes at a time (vector exp) into row-major chunks; S += phi(K_c)^T
  * V_c reads phi(K_c) through strides (no copy); only the causal A = phi(Q_c) phi(K_c)^T
- * needs phi(K_c) transposed ([d][C], zero columns past the chunk end).
+ * needs phi(K_c) transposed ([d][C], zero columns past the chunk end), done by 16 x 16
+ * in-register transposes; the triangle mask and row sums of A are vector masked loads.
  * Threads take whole (batch, head) slices (the causal state is sequential along n).
  *
  * Assumes: dv a multiple of 16 (supports()); 64-byte aligned workspace.
@@ -145,12 +146,36 @@ static void add_col_sums(const float *fk, size_t nc, size_t d, float *z)
     }
 }
 
-/* fkt[t][r] = fk[r][t] for r < nc, 0 for nc <= r < CH (causal: B operand of phi(Q) phi(K)^T). */
+/* fkt[t][r] = fk[r][t] for r < nc, 0 for nc <= r < CH (causal: B operand of phi(Q) phi(K)^T),
+ * by 16 x 16 blocks transposed in registers (d columns read with masks). */
 static void transpose_chunk(const float *fk, size_t nc, size_t d, float *fkt)
 {
-    for (size_t t = 0; t < d; t++)
-        for (size_t r = 0; r < CH; r++)
-            fkt[t * CH + r] = r < nc ? fk[r * d + t] : 0.0f;
+    for (size_t r0 = 0; r0 < CH; r0 += 16)
+        for (size_t t0 = 0; t0 < d; t0 += 16) {
+            __mmask16 m = lanes(d - t0);
+            __m512 rv[16];
+            for (size_t k = 0; k < 16; k++)
+                rv[k] = r0 + k < nc ? _mm512_maskz_loadu_ps(m, fk + (r0 + k) * d + t0) : _mm512_setzero_ps();
+            ab__transpose16_ps(rv);
+            for (size_t k = 0; k < 16 && t0 + k < d; k++)
+                _mm512_storeu_ps(fkt + (t0 + k) * CH + r0, rv[k]);
+        }
+}
+
+/* Causal triangle of A (CH columns): zero a[r][j > r], den[r] += sum_{j <= r} a[r][j]. */
+static void tril_row_sums(float *a, size_t nc, float *den)
+{
+    for (size_t r = 0; r < nc; r++) {
+        float *ar = a + r * CH;
+        __m512 s = _mm512_setzero_ps();
+        for (size_t j = 0; j < CH; j += 16) {
+            __mmask16 keep = j <= r ? lanes(r + 1 - j) : 0;
+            __m512 x = _mm512_maskz_loadu_ps(keep, ar + j);
+            _mm512_storeu_ps(ar + j, x);
+            s = _mm512_add_ps(s, x);
+        }
+        den[r] += _mm512_reduce_add_ps(s);
+    }
 }
 
 static float dot(const float *a, const float *b, size_t n)
@@ -210,15 +235,7 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
         add_col_sums(w->fk, nc, d, w->z);
         transpose_chunk(w->fk, nc, d, w->fkt);
         mm(nc, CH, d, w->fq, d, 1, w->fkt, CH, w->a, CH, false);
-        for (size_t r = 0; r < nc; r++) {
-            float *ar = w->a + r * CH;
-            for (size_t j = r + 1; j < CH; j++)
-                ar[j] = 0.0f;
-            float s = 0.0f;
-            for (size_t j = 0; j <= r; j++)
-                s += ar[j];
-            w->den[r] += s;
-        }
+        tril_row_sums(w->a, nc, w->den);
         mm(nc, dv, nc, w->a, CH, 1, v + c0 * dv, dv, o + c0 * dv, dv, false);
         mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, true);
         scale_rows(o + c0 * dv, nc, dv, w->den);

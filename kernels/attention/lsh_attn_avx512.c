@@ -42,6 +42,7 @@
 #define MR 6
 #define NVMAX 4
 #define MAX_CHUNK 512
+#define HT 4 /* tokens hashed together (independent add chains) */
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -61,12 +62,12 @@ static __mmask16 lanes(size_t n)
 }
 
 struct dims {
-    size_t n, d, R, nb, c, cp, kmax;
+    size_t n, d, R, nb, c, cp, kmax, hp;
 };
 
 static struct dims dims_of(size_t n, size_t d, size_t R, size_t nb, size_t c)
 {
-    struct dims m = {n, d, R, nb, c, round16(c), 2 * c};
+    struct dims m = {n, d, R, nb, c, round16(c), 2 * c, round16(nb / 2 + 32)};
     return m;
 }
 
@@ -82,7 +83,7 @@ static size_t shared_bytes(const struct dims *m)
 
 static size_t thread_bytes(const struct dims *m)
 {
-    return align64(round16(m->nb / 2 + 1) * sizeof(float))     /* proj */
+    return align64(HT * m->hp * sizeof(float))                 /* proj [HT][hp] */
            + align64(m->d * m->cp * sizeof(float))             /* qt [d][cp] */
            + align64(m->kmax * m->cp * sizeof(float))          /* st [kmax][cp] */
            + align64(m->kmax * sizeof(int32_t))                /* kpos */
@@ -123,32 +124,34 @@ static void normalise_row(const float *x, size_t d, float *out)
         _mm512_storeu_ps(out + t, _mm512_mul_ps(_mm512_loadu_ps(x + t), inv));
 }
 
-/* attention.h's bucket: FP32 products and sums rounded separately, t in order, per lane. */
-static int32_t hash_row(const float *x, size_t d, const float *rot, size_t nb, float *proj)
+/* argmax over [p, -p] (first index on ties), the scalar loop of the reference; the
+ * vector path gives the same index when no p is NaN (first lane equal to the maximum). */
+static int32_t argmax_pm(const float *proj, size_t half)
 {
-    if (nb < 2)
-        return 0;
-    size_t half = nb / 2;
-    for (size_t b0 = 0; b0 < half; b0 += 16 * NVMAX) {
-        __m512 acc[NVMAX];
-        __mmask16 mk[NVMAX];
-        int nv = 0;
-        for (; nv < NVMAX && b0 + 16 * (size_t)nv < half; nv++) {
-            acc[nv] = _mm512_setzero_ps();
-            mk[nv] = lanes(half - b0 - 16 * (size_t)nv);
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    __mmask16 nan = 0;
+    for (size_t b = 0; b < half; b += 16) {
+        __m512 p = _mm512_maskz_loadu_ps(lanes(half - b), proj + b);
+        nan |= _mm512_cmp_ps_mask(p, p, _CMP_UNORD_Q);
+        mx = _mm512_max_ps(mx, _mm512_max_ps(p, _mm512_sub_ps(_mm512_setzero_ps(), p)));
+    }
+    if (nan == 0) {
+        __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+        for (size_t b = 0; b < half; b += 16) {
+            __mmask16 hit = _mm512_mask_cmp_ps_mask(lanes(half - b), _mm512_loadu_ps(proj + b), m, _CMP_EQ_OQ);
+            if (hit)
+                return (int32_t)(b + (size_t)__builtin_ctz(hit));
         }
-        for (size_t t = 0; t < d; t++) {
-            __m512 xt = _mm512_set1_ps(x[t]);
-            const float *rt = rot + t * half + b0;
-            for (int v = 0; v < nv; v++)
-                acc[v] = _mm512_add_ps(acc[v], _mm512_mul_ps(xt, _mm512_maskz_loadu_ps(mk[v], rt + 16 * v)));
+        for (size_t b = 0; b < half; b += 16) {
+            __m512 p = _mm512_sub_ps(_mm512_setzero_ps(), _mm512_loadu_ps(proj + b));
+            __mmask16 hit = _mm512_mask_cmp_ps_mask(lanes(half - b), p, m, _CMP_EQ_OQ);
+            if (hit)
+                return (int32_t)(half + b + (size_t)__builtin_ctz(hit));
         }
-        for (int v = 0; v < nv; v++)
-            _mm512_mask_storeu_ps(proj + b0 + 16 * (size_t)v, mk[v], acc[v]);
     }
     size_t best_i = 0;
     float best = proj[0];
-    for (size_t k = 1; k < nb; k++) {
+    for (size_t k = 1; k < 2 * half; k++) {
         float val = k < half ? proj[k] : -proj[k - half];
         if (val > best) {
             best = val;
@@ -156,6 +159,41 @@ static int32_t hash_row(const float *x, size_t d, const float *rot, size_t nb, f
         }
     }
     return (int32_t)best_i;
+}
+
+/* Buckets of nt <= HT rows x[0..nt) (stride d) for one rotation: attention.h's FP32
+ * projection (products and sums rounded separately, t in order) per lane. proj: HT x
+ * round16(half) floats. */
+static void hash_rows(const float *x, size_t nt, size_t d, const float *rot, size_t nb, float *proj, size_t pstride,
+                      int32_t *out, size_t ostride)
+{
+    if (nb < 2) {
+        for (size_t k = 0; k < nt; k++)
+            out[k * ostride] = 0;
+        return;
+    }
+    size_t half = nb / 2;
+    for (size_t b0 = 0; b0 < half; b0 += 32) {
+        __mmask16 m0 = lanes(half - b0), m1 = half - b0 > 16 ? lanes(half - b0 - 16) : 0;
+        __m512 acc[HT][2];
+        for (size_t k = 0; k < HT; k++)
+            acc[k][0] = acc[k][1] = _mm512_setzero_ps();
+        for (size_t t = 0; t < d; t++) {
+            const float *rt = rot + t * half + b0;
+            __m512 r0 = _mm512_maskz_loadu_ps(m0, rt), r1 = _mm512_maskz_loadu_ps(m1, rt + 16);
+            for (size_t k = 0; k < HT; k++) {
+                __m512 xt = _mm512_set1_ps(x[(k < nt ? k : 0) * d + t]);
+                acc[k][0] = _mm512_add_ps(acc[k][0], _mm512_mul_ps(xt, r0));
+                acc[k][1] = _mm512_add_ps(acc[k][1], _mm512_mul_ps(xt, r1));
+            }
+        }
+        for (size_t k = 0; k < nt; k++) {
+            _mm512_mask_storeu_ps(proj + k * pstride + b0, m0, acc[k][0]);
+            _mm512_mask_storeu_ps(proj + k * pstride + b0 + 16, m1, acc[k][1]);
+        }
+    }
+    for (size_t k = 0; k < nt; k++)
+        out[k * ostride] = argmax_pm(proj + k * pstride, half);
 }
 
 /* ---- phase 3: one (round, chunk) block ----------------------------------------------- */
@@ -246,13 +284,20 @@ static void block(const struct block_ctx *x, size_t r, size_t t, const struct tw
     memcpy(w->kpos + nk, qpos, nq * sizeof(int32_t));
     nk += nq;
 
-    /* queries transposed: qt[t][i] = qk[qpos[i]][t], zero columns past nq */
+    /* queries transposed: qt[t][i] = qk[qpos[i]][t], zero columns past nq; 16 x 16
+     * blocks transposed in registers */
     for (size_t g = 0; g < cp; g += 16) {
-        __mmask16 mq = g < nq ? lanes(nq - g) : 0;
-        __m512i idx = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mq, qpos + g), _mm512_set1_epi32((int)d));
-        for (size_t f = 0; f < d; f++)
-            _mm512_storeu_ps(w->qt + f * cp + g,
-                             _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mq, idx, x->qk + f, 4));
+        const float *rows[16];
+        for (size_t k = 0; k < 16; k++)
+            rows[k] = g + k < nq ? x->qk + (size_t)qpos[g + k] * d : NULL;
+        for (size_t f0 = 0; f0 < d; f0 += 16) {
+            __m512 rv[16];
+            for (size_t k = 0; k < 16; k++)
+                rv[k] = rows[k] ? _mm512_loadu_ps(rows[k] + f0) : _mm512_setzero_ps();
+            ab__transpose16_ps(rv);
+            for (size_t k = 0; k < 16; k++)
+                _mm512_storeu_ps(w->qt + (f0 + k) * cp + g, rv[k]);
+        }
     }
 
     /* S^T = khat[kpos] . Q^T */
@@ -403,7 +448,7 @@ static enum ab_status lsh_avx512(const struct ab_lsh_attn_args *a, const struct 
         char *tb = tbase + tid * per;
         struct tws w;
         w.proj = (float *)(void *)tb;
-        tb += align64(round16(nb / 2 + 1) * sizeof(float));
+        tb += align64(HT * m.hp * sizeof(float));
         w.qt = (float *)(void *)tb;
         tb += align64(d * m.cp * sizeof(float));
         w.st = (float *)(void *)tb;
@@ -434,10 +479,12 @@ static enum ab_status lsh_avx512(const struct ab_lsh_attn_args *a, const struct 
             x.v = a->v + (size_t)sl * n * d;
 
 #pragma omp for schedule(static)
-            for (int64_t i = 0; i < n_tok; i++) {
-                normalise_row(qk + (size_t)i * d, d, khat + (size_t)i * d);
+            for (int64_t ig = 0; ig < (n_tok + HT - 1) / HT; ig++) {
+                size_t i0 = (size_t)ig * HT, nt = n - i0 < HT ? n - i0 : HT;
+                for (size_t k = 0; k < nt; k++)
+                    normalise_row(qk + (i0 + k) * d, d, khat + (i0 + k) * d);
                 for (size_t h = 0; h < R; h++)
-                    bucket[h * n + (size_t)i] = hash_row(qk + (size_t)i * d, d, a->rotations + h * d * half, nb, w.proj);
+                    hash_rows(qk + i0 * d, nt, d, a->rotations + h * d * half, nb, w.proj, m.hp, bucket + h * n + i0, 1);
             }
 
 #pragma omp for schedule(static)
