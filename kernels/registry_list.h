@@ -23,6 +23,7 @@
     FAMILY(gemm_i8)              \
     FAMILY(moe_route)            \
     FAMILY(moe_ffn)              \
+    FAMILY(moe_ffn_i8)           \
     FAMILY(mha)                  \
     FAMILY(rope)                 \
     FAMILY(linear_attn)          \
@@ -50,6 +51,11 @@
     AVX512(moe_ffn_avx512)                                                 \
     REF(moe_ffn_grouped)                                                   \
     REF(moe_ffn_ref)
+
+/* MoE layer body with INT8 experts (kernels/moe) */
+#define AB_KERNELS_MOE_FFN_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512VNNI(moe_ffn_i8_avx512vnni)                                         \
+    REF(moe_ffn_i8_ref)
 
 /* Peak probes (kernels/probes): listed first, the runner measures them first */
 #define AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -84,6 +90,7 @@
     AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
     AB_KERNELS_MOE_ROUTE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)  \
     AB_KERNELS_MOE_FFN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
+    AB_KERNELS_MOE_FFN_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)        \
     AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)       \
     AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \

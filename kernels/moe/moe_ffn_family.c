@@ -28,7 +28,7 @@ static const char *const gate_names[] = {"softmax_topk", "threshold", "top_p", "
 static const char *const dist_names[] = {"normal", "ties", "one_expert"};
 _Static_assert(sizeof act_names / sizeof act_names[0] == AB_MOE_ACT_COUNT, "a name per activation");
 
-static const struct ab_param ffn_params[] = {
+const struct ab_param ab__moe_ffn_params[AB__FF_PARAM_COUNT] = {
     [P_T] = {"tokens", "tokens in the layer call", 4096, 1, INT64_C(1) << 20, NULL, 0},
     [P_D] = {"d_model", "model width", 1024, 1, 65536, NULL, 0},
     [P_F] = {"d_ff", "hidden width of one expert", 2816, 1, 65536, NULL, 0},
@@ -93,15 +93,6 @@ static double ffn_tokens(const struct ab_shape *s)
     return (double)s->v[P_T];
 }
 
-struct ffn_case {
-    struct ab_case base;  /* first member: see kernel.h */
-    struct ab_moe_ffn_args args;
-    float *x, *w13, *w2, *y[AB_SLOT_COUNT];
-    int32_t *expert;
-    float *weight;
-    uint8_t *keep;
-    size_t y_elems;
-};
 
 static void ffn_case_free(struct ab_case *c)
 {
@@ -243,8 +234,8 @@ const struct ab_family ab_family_moe_ffn = {
     .name = "moe_ffn",
     .doc = "MoE layer body: dispatch by expert, expert FFNs (SwiGLU / GELU), weighted combine",
     .flops_doc = "2*tokens*k*(h*d_model + d_model*d_ff), h = 2*d_ff (SwiGLU) or d_ff (GELU); nominal k slots",
-    .params = ffn_params,
-    .n_params = sizeof ffn_params / sizeof ffn_params[0],
+    .params = ab__moe_ffn_params,
+    .n_params = AB__FF_PARAM_COUNT,
     .sweep_default = sweep_default,
     .n_sweep_default = sizeof sweep_default / sizeof sweep_default[0],
     .sweep_quick = sweep_quick,

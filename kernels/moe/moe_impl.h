@@ -25,10 +25,25 @@ enum ab__ffn_param {
     AB__FF_DIST, AB__FF_PARAM_COUNT
 };
 
+/* Parameters of moe_ffn, shared by moe_ffn_i8 (same shapes, same cases). */
+extern const struct ab_param ab__moe_ffn_params[AB__FF_PARAM_COUNT];
+
+/* A moe_ffn case (moe_ffn_family.c); moe_ffn_i8 builds one and quantises its weights. */
+struct ffn_case {
+    struct ab_case base;  /* first member: see kernel.h */
+    struct ab_moe_ffn_args args;
+    float *x, *w13, *w2, *y[AB_SLOT_COUNT];
+    int32_t *expert;
+    float *weight;
+    uint8_t *keep;
+    size_t y_elems;
+};
+
 double ab__moe_route_flops(const struct ab_shape *shape);
 double ab__moe_route_bytes(const struct ab_shape *shape);
 double ab__moe_ffn_flops(const struct ab_shape *shape);
 double ab__moe_ffn_bytes(const struct ab_shape *shape);
+double ab__moe_ffn_i8_bytes(const struct ab_shape *shape);
 
 /* Argument checks shared by the routing variants. */
 enum ab_status ab__moe_route_check(const struct ab_moe_route_args *args, const struct ab_exec *exec);
@@ -54,6 +69,8 @@ void ab__moe_combine(const struct ab_moe_routing *route, const int32_t *slot_row
 /* Tolerance of routing weights and of the FFN output. */
 #define AB__ROUTE_TOL { .cmp = AB_CMP_SETS, .rel = 1e-6, .scale_param = AB__RT_D_MODEL, .scale_ref = 1024.0 }
 #define AB__FFN_TOL { .cmp = AB_CMP_REL_FRO, .rel = 1e-5, .scale_param = -1, .scale_ref = 0.0 }
+/* INT8 FFN against its integer-exact reference: see moe_ffn_i8_family.c */
+#define AB__FFN_I8_TOL { .cmp = AB_CMP_REL_FRO, .rel = 1e-4, .scale_param = -1, .scale_ref = 0.0 }
 
 #define AB__MOE_ALIGN_UP(x, a) (((x) + (a) - 1) / (a) * (a))
 

@@ -3,7 +3,9 @@
  * routing statistics against hand-worked values, deterministic tie-breaking, every gate
  * on inputs whose probabilities are known exactly, capacity in token order, parameter
  * accounting (Mixtral 8x7B as a known anchor, then the articles' claims A4, A5, B4),
- * quantisation error on Gaussian vs outlier inputs, and the INT8 model-size ratio.
+ * quantisation error on Gaussian vs outlier inputs, and the INT8 model-size ratio;
+ * the INT8 expert FFN as the composition of two gemm_i8 products, its error against the
+ * FP32 layer, and the vector SiLU / GELU of the AVX-512 FFN on saturating inputs.
  */
 #include <math.h>
 #include <string.h>
@@ -11,9 +13,12 @@
 #include <criterion/criterion.h>
 
 #include "archbench/alloc.h"
+#include "archbench/check.h"
+#include "archbench/cpu.h"
 #include "archbench/kernel.h"
 #include "archbench/moe.h"
 #include "archbench/quant.h"
+#include "archbench/rng.h"
 
 /* ---- routing statistics ------------------------------------------------------------- */
 
@@ -308,4 +313,219 @@ Test(int8, model_size_ratio_from_bytes)
     cr_expect_eq(w->packed[0], -128);
     cr_expect_eq(w->comp[0], 128 * (-2));
     ab_i8_weights_free(w);
+}
+
+/* ---- expert FFN: INT8 and the vector activations ---------------------------------------- */
+
+static void *workspace_for(const struct ab_kernel *k, const struct ab_shape *s, int nth, struct ab_exec *out_exec)
+{
+    size_t b = k->workspace_bytes(s, nth);
+    *out_exec = (struct ab_exec){.n_threads = nth, .workspace = b ? ab_aligned_alloc(64, b) : NULL,
+                                 .workspace_bytes = b};
+    return out_exec->workspace;
+}
+
+static void ffn_shape(const char *family, size_t t, size_t d, size_t f, size_t e, int k, enum ab_moe_act act,
+                      struct ab_shape *out)
+{
+    const struct ab_family *fam = ab_family_find(family);
+    cr_assert_not_null(fam);
+    ab_shape_default(fam, out);
+    out->v[ab_param_index(fam, "tokens")] = (int64_t)t;
+    out->v[ab_param_index(fam, "d_model")] = (int64_t)d;
+    out->v[ab_param_index(fam, "d_ff")] = (int64_t)f;
+    out->v[ab_param_index(fam, "experts")] = (int64_t)e;
+    out->v[ab_param_index(fam, "k")] = k;
+    out->v[ab_param_index(fam, "act")] = act;
+}
+
+static double act_d(enum ab_moe_act kind, double v)
+{
+    return kind == AB_MOE_ACT_GELU ? 0.5 * v * (1.0 + erf(v / sqrt(2.0))) : v / (1.0 + exp(-v));
+}
+
+/*
+ * E = 1, k = 1, weight 1: the INT8 layer is gemm_i8(act(gemm_i8(x, W13)), W2), each
+ * gemm_i8 by its reference with the F32 output. The moe_ffn_i8 reference must give the
+ * same bits (same integers, same float formula, activation in double rounded to
+ * float); the optimized variant agrees within its tolerance.
+ */
+static void i8_layer_is_two_gemms(enum ab_moe_act kind)
+{
+    const size_t t = 37, d = 70, f = 45, hc = kind == AB_MOE_ACT_SWIGLU ? 2 * f : f;
+    struct ab_rng rng;
+    ab_rng_seed(&rng, 11);
+    float *x = ab_malloc(t * d * 4), *w13 = ab_malloc(hc * d * 4), *w2 = ab_malloc(d * f * 4);
+    float *h = ab_malloc(t * hc * 4), *y_exp = ab_malloc(t * d * 4), *y = ab_malloc(t * d * 4);
+    int32_t *expert = ab_malloc(t * 4);
+    float *weight = ab_malloc(t * 4);
+    uint8_t *keep = ab_malloc(t);
+    cr_assert(x && w13 && w2 && h && y_exp && y && expert && weight && keep);
+    ab_rng_fill_normal_f32(&rng, x, t * d, 0.0f, 1.0f);
+    ab_rng_fill_uniform_f32(&rng, w13, hc * d, -0.2f, 0.2f);
+    ab_rng_fill_uniform_f32(&rng, w2, d * f, -0.15f, 0.15f);
+    x[5] = 0.0f; /* a zero and a large value in one row: per-token scale set by the outlier */
+    x[6] = 25.0f;
+    for (size_t i = 0; i < t; i++) {
+        expert[i] = 0;
+        weight[i] = 1.0f;
+        keep[i] = 1;
+    }
+    struct ab_i8_weights *q13 = NULL, *q2 = NULL;
+    cr_assert_eq(ab_i8_weights_new(hc, d, &q13), AB_OK);
+    cr_assert_eq(ab_i8_weights_new(d, f, &q2), AB_OK);
+    ab_i8_weights_quantize(q13, w13, d);
+    ab_i8_weights_quantize(q2, w2, f);
+
+    /* expected: two reference gemm_i8 calls around the activation */
+    const struct ab_kernel *g8 = ab_kernel_find("gemm_i8_ref");
+    cr_assert_not_null(g8);
+    struct ab_shape gs;
+    ab_shape_default(&ab_family_gemm_i8, &gs);
+    gs.v[2] = (int64_t)(d > f ? d : f);
+    struct ab_exec gx;
+    workspace_for(g8, &gs, 1, &gx);
+    struct ab_gemm_i8_args g1 = {.m = t, .n = hc, .k = d, .x = x, .ldx = d, .w = q13, .out = AB_I8_OUT_F32,
+                                 .y = h, .ldy = hc};
+    cr_assert_eq(g8->fn.gemm_i8(&g1, &gx), AB_OK);
+    for (size_t i = 0; i < t; i++)
+        for (size_t j = 0; j < f; j++) {
+            float *r = h + i * hc;
+            r[j] = (float)(kind == AB_MOE_ACT_SWIGLU ? act_d(kind, (double)r[j]) * (double)r[f + j]
+                                                     : act_d(kind, (double)r[j]));
+        }
+    struct ab_gemm_i8_args g2 = {.m = t, .n = d, .k = f, .x = h, .ldx = hc, .w = q2, .out = AB_I8_OUT_F32,
+                                 .y = y_exp, .ldy = d};
+    cr_assert_eq(g8->fn.gemm_i8(&g2, &gx), AB_OK);
+    ab_free(gx.workspace);
+
+    const struct ab_i8_weights *w13s[1] = {q13}, *w2s[1] = {q2};
+    struct ab_moe_ffn_i8_args a = {
+        .n_tokens = t, .d_model = d, .d_ff = f, .n_experts = 1, .act = kind, .x = x, .w13 = w13s, .w2 = w2s,
+        .route = {t, 1, expert, weight, keep}, .y = y,
+    };
+    struct ab_shape s;
+    ffn_shape("moe_ffn_i8", t, d, f, 1, 1, kind, &s);
+    for (size_t i = 0; i < ab_kernel_count(); i++) {
+        const struct ab_kernel *k = ab_kernel_at(i);
+        if (k->family != &ab_family_moe_ffn_i8 || !ab_kernel_runnable(k, ab_cpu_features(), &s, NULL))
+            continue;
+        for (int nth = 1; nth <= 2; nth++) {
+            struct ab_exec ex;
+            workspace_for(k, &s, nth, &ex);
+            cr_assert_eq(k->fn.moe_ffn_i8(&a, &ex), AB_OK, "%s", k->name);
+            ab_free(ex.workspace);
+            struct ab_check chk;
+            ab_check_f32(y_exp, y, t * d, k->is_ref ? 0.0 : ab_kernel_tolerance(k, &s), &chk);
+            cr_expect(chk.ok, "%s (%s, %d threads) vs two gemm_i8: %s", k->name,
+                      kind == AB_MOE_ACT_GELU ? "gelu" : "swiglu", nth, chk.detail);
+            if (k->is_ref)
+                cr_expect(memcmp(y, y_exp, t * d * 4) == 0, "moe_ffn_i8_ref is bit-identical to two gemm_i8");
+        }
+    }
+    ab_i8_weights_free(q13);
+    ab_i8_weights_free(q2);
+    ab_free(x);
+    ab_free(w13);
+    ab_free(w2);
+    ab_free(h);
+    ab_free(y_exp);
+    ab_free(y);
+    ab_free(expert);
+    ab_free(weight);
+    ab_free(keep);
+}
+
+Test(moe_ffn_i8, one_expert_layer_is_two_gemm_i8)
+{
+    i8_layer_is_two_gemms(AB_MOE_ACT_SWIGLU);
+    i8_layer_is_two_gemms(AB_MOE_ACT_GELU);
+}
+
+Test(moe_ffn_i8, quantisation_error_against_the_fp32_layer)
+{
+    struct ab_shape s;
+    ffn_shape("moe_ffn_i8", 128, 256, 512, 4, 2, AB_MOE_ACT_SWIGLU, &s);
+    struct ab_case *c = NULL;
+    struct ab_error err;
+    cr_assert_eq(ab_family_moe_ffn_i8.case_new(&s, 3, &c, &err), AB_OK, "%s", err.msg);
+    const struct ab_kernel *ref = ab_kernel_ref(&ab_family_moe_ffn_i8);
+    struct ab_exec ex;
+    workspace_for(ref, &s, 1, &ex);
+    cr_assert_eq(ab_family_moe_ffn_i8.case_run(c, ref, &ex, AB_SLOT_REF), AB_OK);
+    ab_free(ex.workspace);
+    struct ab_metric m[AB_METRICS_MAX];
+    size_t n = ab_family_moe_ffn_i8.case_metrics(c, m);
+    double rel = metric(m, n, "qerr_rel_fro_vs_f32_layer"), cosine = metric(m, n, "qerr_cosine_vs_f32_layer");
+    double ratio = metric(m, n, "size_ratio_f32_to_i8");
+    cr_log_info("int8 MoE layer vs fp32 layer (d 256, d_ff 512, E 4, top-2): rel %.4f cos %.6f, size ratio %.3f", rel,
+                cosine, ratio);
+    /* two chained W8A8 products of ~1.1% each (research/kernels.md 5.4) */
+    cr_expect(rel > 0.005 && rel < 0.05, "rel-Fro %.4f", rel);
+    cr_expect(cosine > 0.998, "cosine %.6f", cosine);
+    cr_expect(ratio > 3.9 && ratio < 4.0, "fp32 -> int8 expert bytes %.3f", ratio);
+    ab_family_moe_ffn_i8.case_free(c);
+}
+
+/*
+ * Hidden values of +-several hundred: exp(-v) overflows to inf or underflows to 0 in
+ * SiLU, erfc underflows in GELU. Every FP32 variant must stay finite and match the
+ * double reference.
+ */
+Test(moe_ffn, activations_saturate_without_nan)
+{
+    const size_t t = 40, d = 20, f = 35, e = 3;
+    const int k = 2;
+    for (int kind = 0; kind < AB_MOE_ACT_COUNT; kind++) {
+        size_t hc = kind == AB_MOE_ACT_SWIGLU ? 2 * f : f;
+        struct ab_rng rng;
+        ab_rng_seed(&rng, 5);
+        float *x = ab_malloc(t * d * 4), *w13 = ab_malloc(e * hc * d * 4), *w2 = ab_malloc(e * d * f * 4);
+        float *yr = ab_malloc(t * d * 4), *y = ab_malloc(t * d * 4), *weight = ab_malloc(t * 2 * 4);
+        int32_t *expert = ab_malloc(t * 2 * 4);
+        uint8_t *keep = ab_malloc(t * 2);
+        cr_assert(x && w13 && w2 && yr && y && weight && expert && keep);
+        ab_rng_fill_normal_f32(&rng, x, t * d, 0.0f, 200.0f);
+        ab_rng_fill_uniform_f32(&rng, w13, e * hc * d, -0.4f, 0.4f);
+        ab_rng_fill_uniform_f32(&rng, w2, e * d * f, -0.2f, 0.2f);
+        for (size_t i = 0; i < t; i++) {
+            expert[2 * i] = (int32_t)(i % e);
+            expert[2 * i + 1] = (int32_t)((i + 1) % e);
+            weight[2 * i] = 0.7f;
+            weight[2 * i + 1] = 0.3f;
+            keep[2 * i] = keep[2 * i + 1] = 1;
+        }
+        struct ab_moe_ffn_args a = {
+            .n_tokens = t, .d_model = d, .d_ff = f, .n_experts = e, .act = (enum ab_moe_act)kind, .x = x,
+            .w13 = w13, .w2 = w2, .route = {t, k, expert, weight, keep}, .y = yr,
+        };
+        struct ab_shape s;
+        ffn_shape("moe_ffn", t, d, f, e, k, (enum ab_moe_act)kind, &s);
+        const struct ab_kernel *ref = ab_kernel_ref(&ab_family_moe_ffn);
+        struct ab_exec ex;
+        workspace_for(ref, &s, 1, &ex);
+        cr_assert_eq(ref->fn.moe_ffn(&a, &ex), AB_OK);
+        ab_free(ex.workspace);
+        a.y = y;
+        for (size_t i = 0; i < ab_kernel_count(); i++) {
+            const struct ab_kernel *kern = ab_kernel_at(i);
+            if (kern->family != &ab_family_moe_ffn || kern->is_ref ||
+                !ab_kernel_runnable(kern, ab_cpu_features(), &s, NULL))
+                continue;
+            workspace_for(kern, &s, 1, &ex);
+            cr_assert_eq(kern->fn.moe_ffn(&a, &ex), AB_OK, "%s", kern->name);
+            ab_free(ex.workspace);
+            struct ab_check chk;
+            ab_check_f32(yr, y, t * d, ab_kernel_tolerance(kern, &s), &chk);
+            cr_expect(chk.ok, "%s on saturating %s inputs: %s", kern->name, kind ? "gelu" : "swiglu", chk.detail);
+        }
+        ab_free(x);
+        ab_free(w13);
+        ab_free(w2);
+        ab_free(yr);
+        ab_free(y);
+        ab_free(weight);
+        ab_free(expert);
+        ab_free(keep);
+    }
 }

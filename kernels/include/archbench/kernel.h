@@ -59,6 +59,7 @@ struct ab_lsh_attn_args;
 struct ab_rope_args;
 struct ab_moe_route_args;
 struct ab_moe_ffn_args;
+struct ab_moe_ffn_i8_args;
 struct ab_probe_args;
 
 typedef enum ab_status ab_gemm_f32_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec);
@@ -69,6 +70,7 @@ typedef enum ab_status ab_lsh_attn_fn(const struct ab_lsh_attn_args *args, const
 typedef enum ab_status ab_rope_fn(const struct ab_rope_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_moe_route_fn(const struct ab_moe_route_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_moe_ffn_fn(const struct ab_moe_ffn_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_moe_ffn_i8_fn(const struct ab_moe_ffn_i8_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_probe_fn(const struct ab_probe_args *args, const struct ab_exec *exec);
 
 /* The member used is the one named like the descriptor's family; no casts anywhere. */
@@ -81,6 +83,7 @@ union ab_kernel_fn {
     ab_rope_fn *rope;
     ab_moe_route_fn *moe_route;
     ab_moe_ffn_fn *moe_ffn;
+    ab_moe_ffn_i8_fn *moe_ffn_i8;
     ab_probe_fn *probe;
 };
 

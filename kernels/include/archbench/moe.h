@@ -39,6 +39,18 @@
  * w13 is E x (2 d_ff) x d_model (rows [0, d_ff) are W1, [d_ff, 2 d_ff) are W3; for GELU
  * only the first d_ff rows exist, E x d_ff x d_model), w2 is E x d_model x d_ff.
  * Output y_t = sum over kept slots s of weight[t,s] * Expert_{expert[t,s]}(x_t).
+ *
+ * INT8 expert FFN (moe_ffn_i8), the W8A8 scheme of quant.h applied to both projections:
+ * the experts' weights are quantised per output channel once, outside the call
+ * (struct ab_i8_weights per expert and projection, as a deployed model stores them);
+ * inside the call, per token: xq, s_x = ab_i8_quantize_row(x_t); h = dequantised
+ * int32 x int8 products with quant.h's float formula ((float)acc * s_x) * s_w[j]; the
+ * activation in FP32 (g = silu(h1) * h3, or gelu(h)); g is quantised per token the
+ * same way and the second projection is again int8 x int8 -> int32 -> float;
+ * y_t = sum over kept slots of weight * that. The integers are exact; the activation
+ * and the weighted sum are float, so variants agree to a relative error (stated by the
+ * family), not bit for bit. The quantised activations depend on each token only, not
+ * on the expert or the block it is computed in.
  */
 #ifndef ARCHBENCH_MOE_H
 #define ARCHBENCH_MOE_H
@@ -48,6 +60,7 @@
 #include <stdint.h>
 
 #include "archbench/kernel.h"
+#include "archbench/quant.h"
 
 enum ab_moe_gate {
     AB_MOE_GATE_SOFTMAX_TOPK,
@@ -103,8 +116,20 @@ struct ab_moe_ffn_args {
     float *y;                  /* n_tokens x d_model */
 };
 
+/* The INT8 expert FFN (see the top of this file); everything else as ab_moe_ffn_args. */
+struct ab_moe_ffn_i8_args {
+    size_t n_tokens, d_model, d_ff, n_experts;
+    enum ab_moe_act act;
+    const float *x;                           /* n_tokens x d_model */
+    const struct ab_i8_weights *const *w13;   /* n_experts of (2 d_ff or d_ff) x d_model */
+    const struct ab_i8_weights *const *w2;    /* n_experts of d_model x d_ff */
+    struct ab_moe_routing route;
+    float *y;                                 /* n_tokens x d_model */
+};
+
 AB_API extern const struct ab_family ab_family_moe_route;
 AB_API extern const struct ab_family ab_family_moe_ffn;
+AB_API extern const struct ab_family ab_family_moe_ffn_i8;
 
 /* Capacity per expert for the rule above (0 = unlimited when capacity_factor <= 0). */
 AB_API size_t ab_moe_capacity(size_t n_tokens, int k, size_t n_experts, float capacity_factor);
