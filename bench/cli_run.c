@@ -37,7 +37,7 @@ static void help(FILE *out)
             "  -s, --set P=V1,V2,...  override shape parameter P (repeatable; cartesian product)\n"
             "  -t, --threads N[,M]    thread counts (default 1)\n"
             "  -r, --repetitions R    repetitions per item (default 10, quick 5)\n"
-            "  -m, --min-time S       minimum seconds per repetition (default 0.1, quick 0.05)\n"
+            "  -m, --min-time S       minimum seconds per repetition (default 0.1, quick 0.03)\n"
             "      --max-item-time S  budget per item; fewer repetitions (>= 3) beyond it (default 30)\n"
             "  -e, --events LIST      PAPI presets/native events (default: cycles, instructions,\n"
             "                         cache and branch misses, SP ops, task clock, faults, switches)\n"
@@ -268,8 +268,8 @@ int ab__cli_run(int argc, char **argv)
         if (!reps_set)
             o.repetitions = 5;
         if (!min_time_set)
-            o.min_time_s = 0.05;
-        o.max_item_s = o.max_item_s < 5.0 ? o.max_item_s : 5.0;
+            o.min_time_s = 0.03;
+        o.max_item_s = o.max_item_s < 3.0 ? o.max_item_s : 3.0;
     }
     o.command_line = command;
     o.stop = &stop_requested;

@@ -578,6 +578,22 @@ static void measure_item(struct runner *r, const struct item *it, struct ab_case
      * lasts min_time (a single first call is a poor guide: cold caches, thread start). */
     m->iters = 1;
     double batch_ns = 0.0, best_call_ns = INFINITY;
+    /* A reference so slow that one call takes a quarter of the item budget is timed by
+     * the one call that produced the reference output: a single sample, no counters. */
+    if (k->is_ref && ref_call_ns * 4e-9 > o->max_item_s) {
+        m->iters = 1;
+        m->reps = 1;
+        m->samples_ns[0] = ref_call_ns;
+        for (size_t e = 0; e < AB_COUNTERS_MAX; e++)
+            m->counts[0][e] = AB_COUNT_NA;
+        snprintf(m->note, sizeof m->note,
+                 "one call (%.3g s) exceeds a quarter of the %.0f s item budget: timed by the call that produced the "
+                 "reference output; counters, memory and energy not measured",
+                 ref_call_ns * 1e-9, o->max_item_s);
+        snprintf(m->energy_note, sizeof m->energy_note, "not measured (single untimed-region sample)");
+        m->timed = ab_stats_compute(m->samples_ns, 1, &m->stats) == AB_OK;
+        goto done;
+    }
     bool slow_ref = k->is_ref && ref_call_ns >= o->min_time_s * 1e9;
     if (slow_ref)
         best_call_ns = ref_call_ns;

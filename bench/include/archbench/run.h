@@ -72,7 +72,7 @@ struct ab_run_options {
     void *user;
 };
 
-/* Defaults: R 10, min_time 0.1 s (quick: R 5, 0.05 s), threads {1}, default events, seed 1. */
+/* Defaults: R 10, min_time 0.1 s (quick: R 5, 0.03 s), threads {1}, default events, seed 1. */
 AB_API void ab_run_options_init(struct ab_run_options *opts);
 
 struct ab_run_result {
