@@ -187,3 +187,33 @@ Test(alloc, failing_every_allocation_in_turn_is_clean)
     fail_each("filter", compile_and_free_filter);
     fail_each("csv read", read_csv_fixture);
 }
+
+/* Every family's case builder, on its first test shape: each allocation failed in turn
+ * gives AB_ENOMEM and leaves no live bytes, until the build succeeds. */
+Test(alloc, every_family_case_fails_cleanly)
+{
+    for (size_t f = 0; f < ab_family_count(); f++) {
+        const struct ab_family *fam = ab_family_at(f);
+        const struct ab_shape *shape = &fam->sweep_test[0];
+        int ok = 0;
+        for (uint64_t n = 1; n < 400 && !ok; n++) {
+            struct ab_alloc_stats before, after;
+            ab_alloc_get_stats(&before);
+            struct ab_case *c = NULL;
+            ab_alloc_fail_at(n, 0);
+            enum ab_status st = fam->case_new(shape, 1, &c, NULL);
+            ab_alloc_fail_at(0, 0);
+            if (st == AB_OK) {
+                fam->case_free(c);
+                ok = 1;
+            } else {
+                cr_assert_eq(st, AB_ENOMEM, "%s: failing allocation %llu gives %s", fam->name,
+                             (unsigned long long)n, ab_status_name(st));
+            }
+            ab_alloc_get_stats(&after);
+            cr_assert_eq(after.bytes_live, before.bytes_live, "%s: leak after failing allocation %llu", fam->name,
+                         (unsigned long long)n);
+        }
+        cr_assert(ok, "%s: case_new eventually succeeds", fam->name);
+    }
+}

@@ -80,35 +80,19 @@ static uint64_t gemm_io_bytes(const struct ab_shape *s)
 struct gemm_case {
     struct ab_case base;   /* first member: see kernel.h */
     struct ab_gemm_f32_args args;  /* sizes, strides, alpha, beta, inputs */
-    float *a, *b, *c_init;
+    float *c_init;
     float *c[AB_SLOT_COUNT];
     size_t c_elems;
 };
 
-static void gemm_case_free(struct ab_case *c)
-{
-    if (!c)
-        return;
-    struct gemm_case *g = (struct gemm_case *)c;
-    ab_free(g->a);
-    ab_free(g->b);
-    ab_free(g->c_init);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        ab_free(g->c[s]);
-    ab_free(g);
-}
-
 static enum ab_status gemm_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                     struct ab_error *err)
 {
-    if (!ab_shape_valid(&ab_family_gemm_f32, shape))
-        return ab_error_set(err, AB_EINVAL, "gemm_f32: shape outside parameter ranges");
-    struct gemm_case *g = ab_calloc(1, sizeof *g);
-    if (!g)
-        return ab_error_set(err, AB_ENOMEM, "gemm_f32: out of memory for the case");
-    g->base.family = &ab_family_gemm_f32;
-    g->base.shape = *shape;
-    g->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_gemm_f32, shape, seed, sizeof(struct gemm_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct gemm_case *g = (struct gemm_case *)base;
 
     size_t m = (size_t)shape->v[P_M], n = (size_t)shape->v[P_N], k = (size_t)shape->v[P_K];
     size_t pad = (size_t)shape->v[P_PAD];
@@ -126,27 +110,27 @@ static enum ab_status gemm_case_new(const struct ab_shape *shape, uint64_t seed,
 
     size_t a_elems = m * a->lda, b_elems = (trans_b ? n : k) * a->ldb;
     g->c_elems = m * a->ldc;
-    g->a = ab_aligned_alloc(64, a_elems * sizeof(float));
-    g->b = ab_aligned_alloc(64, b_elems * sizeof(float));
-    g->c_init = ab_aligned_alloc(64, g->c_elems * sizeof(float));
+    float *a_buf = ab_case_alloc(base, a_elems * sizeof(float));
+    float *b_buf = ab_case_alloc(base, b_elems * sizeof(float));
+    g->c_init = ab_case_alloc(base, g->c_elems * sizeof(float));
     for (int s = 0; s < AB_SLOT_COUNT; s++)
-        g->c[s] = ab_aligned_alloc(64, g->c_elems * sizeof(float));
-    if (!g->a || !g->b || !g->c_init || !g->c[AB_SLOT_REF] || !g->c[AB_SLOT_TEST]) {
-        gemm_case_free(&g->base);
+        g->c[s] = ab_case_alloc(base, g->c_elems * sizeof(float));
+    if (!a_buf || !b_buf || !g->c_init || !g->c[AB_SLOT_REF] || !g->c[AB_SLOT_TEST]) {
+        ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "gemm_f32: out of memory for %zux%zux%zu inputs", m, n, k);
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
-    ab_rng_fill_uniform_f32(&rng, g->a, a_elems, -1.0f, 1.0f);
-    ab_rng_fill_uniform_f32(&rng, g->b, b_elems, -1.0f, 1.0f);
+    ab_rng_fill_uniform_f32(&rng, a_buf, a_elems, -1.0f, 1.0f);
+    ab_rng_fill_uniform_f32(&rng, b_buf, b_elems, -1.0f, 1.0f);
     if (a->beta != 0.0f)
         ab_rng_fill_uniform_f32(&rng, g->c_init, g->c_elems, -1.0f, 1.0f);
     else
         for (size_t i = 0; i < g->c_elems; i++)
             g->c_init[i] = NAN; /* beta = 0 must never read C */
-    a->a = g->a;
-    a->b = g->b;
-    *out_case = &g->base;
+    a->a = a_buf;
+    a->b = b_buf;
+    *out_case = base;
     return AB_OK;
 }
 
@@ -206,16 +190,11 @@ const struct ab_family ab_family_gemm_f32 = {
     .flops_doc = "2*m*n*k",
     .params = gemm_params,
     .n_params = sizeof gemm_params / sizeof gemm_params[0],
-    .sweep_default = sweep_default,
-    .n_sweep_default = sizeof sweep_default / sizeof sweep_default[0],
-    .sweep_quick = sweep_quick,
-    .n_sweep_quick = sizeof sweep_quick / sizeof sweep_quick[0],
-    .sweep_test = sweep_test,
-    .n_sweep_test = sizeof sweep_test / sizeof sweep_test[0],
+    AB_SWEEPS(sweep_default, sweep_quick, sweep_test),
     .tokens = NULL,
     .io_bytes = gemm_io_bytes,
     .case_new = gemm_case_new,
-    .case_free = gemm_case_free,
+    .case_free = ab_case_free,
     .case_run = gemm_case_run,
     .case_compare = gemm_case_compare,
     .case_metrics = NULL,

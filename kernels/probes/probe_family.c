@@ -85,107 +85,91 @@ static uint64_t probe_io_bytes(const struct ab_shape *s)
 }
 
 struct probe_case {
-    struct ab_case base;
+    struct ab_case base;   /* first member: see kernel.h */
     struct ab_probe_args args;
-    float *f_in, *f_in2, *f_out[AB_SLOT_COUNT];
-    uint8_t *u8;
-    int8_t *s8;
-    int32_t *i32_in, *i32_out[AB_SLOT_COUNT];
+    float *f_out[AB_SLOT_COUNT];
+    int32_t *i32_out[AB_SLOT_COUNT];
     size_t n_out;   /* elements in each output slot */
 };
-
-static void probe_case_free(struct ab_case *c)
-{
-    if (!c)
-        return;
-    struct probe_case *p = (struct probe_case *)c;
-    ab_free(p->f_in);
-    ab_free(p->f_in2);
-    ab_free(p->u8);
-    ab_free(p->s8);
-    ab_free(p->i32_in);
-    for (int s = 0; s < AB_SLOT_COUNT; s++) {
-        ab_free(p->f_out[s]);
-        ab_free(p->i32_out[s]);
-    }
-    ab_free(p);
-}
 
 static enum ab_status probe_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                      struct ab_error *err)
 {
-    if (!ab_shape_valid(&ab_family_peak, shape))
-        return ab_error_set(err, AB_EINVAL, "peak: shape outside parameter ranges");
-    struct probe_case *p = ab_calloc(1, sizeof *p);
-    if (!p)
-        return ab_error_set(err, AB_ENOMEM, "peak: out of memory");
-    p->base.family = &ab_family_peak;
-    p->base.shape = *shape;
-    p->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_peak, shape, seed, sizeof(struct probe_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct probe_case *p = (struct probe_case *)base;
     enum ab_probe_kind kind = (enum ab_probe_kind)shape->v[AB__PROBE_KIND];
     size_t n = (size_t)shape->v[AB__PROBE_N];
-    p->args.kind = kind;
-    p->args.n = n;
+    struct ab_probe_args *a = &p->args;
+    a->kind = kind;
+    a->n = n;
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
     bool ok = true;
     switch (kind) {
-    case AB_PROBE_FP32_FMA:
+    case AB_PROBE_FP32_FMA: {
         p->n_out = AB_PROBE_LANES;
-        p->f_in = ab_aligned_alloc(64, AB_PROBE_LANES * sizeof(float));
+        float *in = ab_case_alloc(base, AB_PROBE_LANES * sizeof(float));
         for (int s = 0; s < AB_SLOT_COUNT; s++)
-            p->f_out[s] = ab_aligned_alloc(64, AB_PROBE_LANES * sizeof(float));
-        ok = p->f_in && p->f_out[0] && p->f_out[1];
+            p->f_out[s] = ab_case_alloc(base, AB_PROBE_LANES * sizeof(float));
+        ok = in && p->f_out[0] && p->f_out[1];
         if (ok)
-            ab_rng_fill_uniform_f32(&rng, p->f_in, AB_PROBE_LANES, 0.5f, 2.0f);
+            ab_rng_fill_uniform_f32(&rng, in, AB_PROBE_LANES, 0.5f, 2.0f);
+        a->f_in = in;
         break;
-    case AB_PROBE_INT8_DOT:
+    }
+    case AB_PROBE_INT8_DOT: {
         p->n_out = AB_PROBE_LANES;
-        p->u8 = ab_aligned_alloc(64, 4 * AB_PROBE_LANES);
-        p->s8 = ab_aligned_alloc(64, 4 * AB_PROBE_LANES);
+        uint8_t *u8 = ab_case_alloc(base, 4 * AB_PROBE_LANES);
+        int8_t *s8 = ab_case_alloc(base, 4 * AB_PROBE_LANES);
         for (int s = 0; s < AB_SLOT_COUNT; s++)
-            p->i32_out[s] = ab_aligned_alloc(64, AB_PROBE_LANES * sizeof(int32_t));
-        ok = p->u8 && p->s8 && p->i32_out[0] && p->i32_out[1];
+            p->i32_out[s] = ab_case_alloc(base, AB_PROBE_LANES * sizeof(int32_t));
+        ok = u8 && s8 && p->i32_out[0] && p->i32_out[1];
         for (size_t i = 0; ok && i < 4 * AB_PROBE_LANES; i++) {
-            p->u8[i] = (uint8_t)ab_rng_below(&rng, 256);
-            p->s8[i] = (int8_t)((int)ab_rng_below(&rng, 256) - 128);
+            u8[i] = (uint8_t)ab_rng_below(&rng, 256);
+            s8[i] = (int8_t)((int)ab_rng_below(&rng, 256) - 128);
         }
+        a->u8_in = u8;
+        a->s8_in = s8;
         break;
-    case AB_PROBE_MEM_READ:
+    }
+    case AB_PROBE_MEM_READ: {
         p->n_out = 1;
-        p->i32_in = ab_aligned_alloc(64, n * sizeof(int32_t));
+        int32_t *in = ab_case_alloc(base, n * sizeof(int32_t));
         for (int s = 0; s < AB_SLOT_COUNT; s++)
-            p->i32_out[s] = ab_aligned_alloc(64, sizeof(int32_t));
-        ok = p->i32_in && p->i32_out[0] && p->i32_out[1];
+            p->i32_out[s] = ab_case_alloc(base, sizeof(int32_t));
+        ok = in && p->i32_out[0] && p->i32_out[1];
         for (size_t i = 0; ok && i < n; i++)
-            p->i32_in[i] = (int32_t)(ab_rng_u64(&rng) >> 33);
+            in[i] = (int32_t)(ab_rng_u64(&rng) >> 33);
+        a->i32_in = in;
         break;
-    case AB_PROBE_MEM_TRIAD:
+    }
+    case AB_PROBE_MEM_TRIAD: {
         p->n_out = n;
-        p->f_in = ab_aligned_alloc(64, n * sizeof(float));
-        p->f_in2 = ab_aligned_alloc(64, n * sizeof(float));
+        float *c_in = ab_case_alloc(base, n * sizeof(float));
+        float *b_in = ab_case_alloc(base, n * sizeof(float));
         for (int s = 0; s < AB_SLOT_COUNT; s++)
-            p->f_out[s] = ab_aligned_alloc(64, n * sizeof(float));
-        ok = p->f_in && p->f_in2 && p->f_out[0] && p->f_out[1];
+            p->f_out[s] = ab_case_alloc(base, n * sizeof(float));
+        ok = c_in && b_in && p->f_out[0] && p->f_out[1];
         if (ok) {
-            ab_rng_fill_uniform_f32(&rng, p->f_in, n, -1.0f, 1.0f);
-            ab_rng_fill_uniform_f32(&rng, p->f_in2, n, -1.0f, 1.0f);
+            ab_rng_fill_uniform_f32(&rng, c_in, n, -1.0f, 1.0f);
+            ab_rng_fill_uniform_f32(&rng, b_in, n, -1.0f, 1.0f);
         }
+        a->f_in = c_in;
+        a->f_in2 = b_in;
         break;
+    }
     case AB_PROBE_KIND_COUNT:
         ok = false;
         break;
     }
     if (!ok) {
-        probe_case_free(&p->base);
+        ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "peak: out of memory for n=%zu", n);
     }
-    p->args.f_in = p->f_in;
-    p->args.f_in2 = p->f_in2;
-    p->args.u8_in = p->u8;
-    p->args.s8_in = p->s8;
-    p->args.i32_in = p->i32_in;
-    *out_case = &p->base;
+    *out_case = base;
     return AB_OK;
 }
 
@@ -215,16 +199,11 @@ const struct ab_family ab_family_peak = {
     .flops_doc = "fma 2*192*n; dot 8*192*n; read n adds; triad 2n",
     .params = probe_params,
     .n_params = sizeof probe_params / sizeof probe_params[0],
-    .sweep_default = sweep_default,
-    .n_sweep_default = sizeof sweep_default / sizeof sweep_default[0],
-    .sweep_quick = sweep_default,
-    .n_sweep_quick = sizeof sweep_default / sizeof sweep_default[0],
-    .sweep_test = sweep_test,
-    .n_sweep_test = sizeof sweep_test / sizeof sweep_test[0],
+    AB_SWEEPS(sweep_default, sweep_default, sweep_test),
     .tokens = NULL,
     .io_bytes = probe_io_bytes,
     .case_new = probe_case_new,
-    .case_free = probe_case_free,
+    .case_free = ab_case_free,
     .case_run = probe_case_run,
     .case_compare = probe_case_compare,
     .case_metrics = NULL,

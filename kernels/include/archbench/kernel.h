@@ -130,11 +130,34 @@ struct ab_kernel;
  * A family embeds this as the FIRST member of its own case struct and converts the
  * pointer back in its case functions (the usual C "base struct" idiom).
  */
+#define AB_CASE_MAX_OWNED 32
+
 struct ab_case {
     const struct ab_family *family;
     struct ab_shape shape;
     uint64_t seed;
+    void *owned[AB_CASE_MAX_OWNED];  /* buffers from ab_case_alloc, released by ab_case_free */
+    size_t n_owned;
 };
+
+/*
+ * Harness helpers for family case functions (never used inside a kernel):
+ * ab_case_new allocates the family's case struct of `bytes` (its first member is
+ * struct ab_case), checks the shape against the family's ranges and fills the base;
+ * ab_case_alloc returns an AB_ALIGN_BYTES-aligned buffer owned by the case (NULL when
+ * out of memory or past AB_CASE_MAX_OWNED); ab_case_free releases every owned buffer
+ * and the case itself (NULL-safe), so it can be a family's case_free as it is.
+ */
+AB_API enum ab_status ab_case_new(const struct ab_family *family, const struct ab_shape *shape, uint64_t seed,
+                                  size_t bytes, struct ab_case **out_case, struct ab_error *err);
+AB_API void *ab_case_alloc(struct ab_case *c, size_t bytes);
+AB_API void ab_case_free(struct ab_case *c);
+
+/* Designated initialisers for a family's three sweep tables (arrays, not pointers). */
+#define AB_SWEEPS(def, quick, test)                                                               \
+    .sweep_default = (def), .n_sweep_default = sizeof(def) / sizeof((def)[0]), .sweep_quick = (quick), \
+    .n_sweep_quick = sizeof(quick) / sizeof((quick)[0]), .sweep_test = (test),                        \
+    .n_sweep_test = sizeof(test) / sizeof((test)[0])
 
 /*
  * A figure of a case beyond speed, computed by a family after its outputs exist:
