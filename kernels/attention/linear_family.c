@@ -104,35 +104,18 @@ static double lin_tokens(const struct ab_shape *s)
 struct lin_case {
     struct ab_case base;        /* first member: see kernel.h */
     struct ab_linear_attn_args args;
-    float *q, *k, *v;
     float *out[AB_SLOT_COUNT];
     size_t out_elems;
 };
 
-static void lin_case_free(struct ab_case *c)
-{
-    if (!c)
-        return;
-    struct lin_case *l = (struct lin_case *)c;
-    ab_free(l->q);
-    ab_free(l->k);
-    ab_free(l->v);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        ab_free(l->out[s]);
-    ab_free(l);
-}
-
 static enum ab_status lin_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                    struct ab_error *err)
 {
-    if (!ab_shape_valid(&ab_family_linear_attn, shape))
-        return ab_error_set(err, AB_EINVAL, "linear_attn: shape outside parameter ranges");
-    struct lin_case *l = ab_calloc(1, sizeof *l);
-    if (!l)
-        return ab_error_set(err, AB_ENOMEM, "linear_attn: out of memory for the case");
-    l->base.family = &ab_family_linear_attn;
-    l->base.shape = *shape;
-    l->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_linear_attn, shape, seed, sizeof(struct lin_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct lin_case *l = (struct lin_case *)base;
     struct ab_linear_attn_args *a = &l->args;
     a->batch = (size_t)shape->v[P_B];
     a->heads = (size_t)shape->v[P_H];
@@ -143,25 +126,25 @@ static enum ab_status lin_case_new(const struct ab_shape *shape, uint64_t seed, 
     a->eps = 1e-6f;
     size_t bh = a->batch * a->heads, qk = bh * a->n * a->d;
     l->out_elems = bh * a->n * a->dv;
-    l->q = ab_aligned_alloc(64, qk * sizeof(float));
-    l->k = ab_aligned_alloc(64, qk * sizeof(float));
-    l->v = ab_aligned_alloc(64, l->out_elems * sizeof(float));
+    float *q = ab_case_alloc(base, qk * sizeof(float));
+    float *k = ab_case_alloc(base, qk * sizeof(float));
+    float *v = ab_case_alloc(base, l->out_elems * sizeof(float));
     for (int s = 0; s < AB_SLOT_COUNT; s++)
-        l->out[s] = ab_aligned_alloc(64, l->out_elems * sizeof(float));
-    if (!l->q || !l->k || !l->v || !l->out[AB_SLOT_REF] || !l->out[AB_SLOT_TEST]) {
-        lin_case_free(&l->base);
+        l->out[s] = ab_case_alloc(base, l->out_elems * sizeof(float));
+    if (!q || !k || !v || !l->out[AB_SLOT_REF] || !l->out[AB_SLOT_TEST]) {
+        ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "linear_attn: out of memory for inputs (n = %zu)", a->n);
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
-    ab__attn_fill(&rng, (enum ab__attn_dist)shape->v[P_DIST], bh, a->n, a->d, a->dv, l->q, l->k, l->v);
+    ab__attn_fill(&rng, (enum ab__attn_dist)shape->v[P_DIST], bh, a->n, a->d, a->dv, q, k, v);
     for (int s = 0; s < AB_SLOT_COUNT; s++)
         for (size_t i = 0; i < l->out_elems; i++)
             l->out[s][i] = NAN;
-    a->q = l->q;
-    a->k = l->k;
-    a->v = l->v;
-    *out_case = &l->base;
+    a->q = q;
+    a->k = k;
+    a->v = v;
+    *out_case = base;
     return AB_OK;
 }
 
@@ -255,16 +238,11 @@ const struct ab_family ab_family_linear_attn = {
     .flops_doc = "4*n*d*dv per (batch, head) (state build + read-out), causal counted the same",
     .params = lin_params,
     .n_params = AB__LIN_PARAM_COUNT,
-    .sweep_default = sweep_default,
-    .n_sweep_default = sizeof sweep_default / sizeof sweep_default[0],
-    .sweep_quick = sweep_quick,
-    .n_sweep_quick = sizeof sweep_quick / sizeof sweep_quick[0],
-    .sweep_test = sweep_test,
-    .n_sweep_test = sizeof sweep_test / sizeof sweep_test[0],
+    AB_SWEEPS(sweep_default, sweep_quick, sweep_test),
     .tokens = lin_tokens,
     .io_bytes = lin_io_bytes,
     .case_new = lin_case_new,
-    .case_free = lin_case_free,
+    .case_free = ab_case_free,
     .case_run = lin_case_run,
     .case_compare = lin_case_compare,
     .case_metrics = lin_case_metrics,

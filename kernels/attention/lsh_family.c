@@ -144,37 +144,21 @@ static double lsh_tokens(const struct ab_shape *s)
 struct lsh_case {
     struct ab_case base;        /* first member: see kernel.h */
     struct ab_lsh_attn_args args;
-    float *qk, *v, *rot;
     float *out[AB_SLOT_COUNT];
     size_t out_elems;
 };
 
-static void lsh_case_free(struct ab_case *c)
-{
-    if (!c)
-        return;
-    struct lsh_case *l = (struct lsh_case *)c;
-    ab_free(l->qk);
-    ab_free(l->v);
-    ab_free(l->rot);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        ab_free(l->out[s]);
-    ab_free(l);
-}
-
 static enum ab_status lsh_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                    struct ab_error *err)
 {
-    if (!ab_shape_valid(&ab_family_lsh_attn, shape))
-        return ab_error_set(err, AB_EINVAL, "lsh_attn: shape outside parameter ranges");
-    if (shape->v[P_NB] > 1 && shape->v[P_NB] % 2 != 0)
+    /* only for an in-range shape: an out-of-range one gets ab_case_new's message, as before */
+    if (ab_shape_valid(&ab_family_lsh_attn, shape) && shape->v[P_NB] > 1 && shape->v[P_NB] % 2 != 0)
         return ab_error_set(err, AB_EINVAL, "lsh_attn: n_buckets must be 1 or even");
-    struct lsh_case *l = ab_calloc(1, sizeof *l);
-    if (!l)
-        return ab_error_set(err, AB_ENOMEM, "lsh_attn: out of memory for the case");
-    l->base.family = &ab_family_lsh_attn;
-    l->base.shape = *shape;
-    l->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_lsh_attn, shape, seed, sizeof(struct lsh_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct lsh_case *l = (struct lsh_case *)base;
     struct ab_lsh_attn_args *a = &l->args;
     a->batch = (size_t)shape->v[P_B];
     a->heads = (size_t)shape->v[P_H];
@@ -188,35 +172,35 @@ static enum ab_status lsh_case_new(const struct ab_shape *shape, uint64_t seed, 
     a->scale = 1.0f; /* trax/HF: unit keys, no 1/sqrt(d) */
     size_t bh = a->batch * a->heads, n_rot = a->n_rounds * a->d * (a->n_buckets / 2);
     l->out_elems = bh * a->n * a->d;
-    l->qk = ab_aligned_alloc(64, l->out_elems * sizeof(float));
-    l->v = ab_aligned_alloc(64, l->out_elems * sizeof(float));
-    l->rot = ab_aligned_alloc(64, (n_rot > 0 ? n_rot : 1) * sizeof(float));
+    float *qk = ab_case_alloc(base, l->out_elems * sizeof(float));
+    float *v = ab_case_alloc(base, l->out_elems * sizeof(float));
+    float *rot = ab_case_alloc(base, n_rot * sizeof(float)); /* n_rot = 0 with one bucket: never read */
     for (int s = 0; s < AB_SLOT_COUNT; s++)
-        l->out[s] = ab_aligned_alloc(64, l->out_elems * sizeof(float));
-    if (!l->qk || !l->v || !l->rot || !l->out[AB_SLOT_REF] || !l->out[AB_SLOT_TEST]) {
-        lsh_case_free(&l->base);
+        l->out[s] = ab_case_alloc(base, l->out_elems * sizeof(float));
+    if (!qk || !v || !rot || !l->out[AB_SLOT_REF] || !l->out[AB_SLOT_TEST]) {
+        ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "lsh_attn: out of memory for inputs (n = %zu)", a->n);
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
     int64_t dist = shape->v[P_DIST];
     ab__attn_fill(&rng, dist == AB__DIST_CLUSTERED ? AB__DIST_CLUSTERED : AB__DIST_GAUSSIAN, bh, a->n, a->d, a->d,
-                  l->qk, l->qk, l->v);
+                  qk, qk, v);
     if (dist == DIST_REPEAT5 || dist == DIST_SAME) {
         size_t period = dist == DIST_SAME ? 1 : 5;
         for (size_t s = 0; s < bh; s++)
             for (size_t i = period; i < a->n; i++)
-                memcpy(l->qk + (s * a->n + i) * a->d, l->qk + (s * a->n + i % period) * a->d, a->d * sizeof(float));
+                memcpy(qk + (s * a->n + i) * a->d, qk + (s * a->n + i % period) * a->d, a->d * sizeof(float));
     }
     /* the rotations are drawn after the inputs from the same seeded stream */
-    ab_rng_fill_normal_f32(&rng, l->rot, n_rot, 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, rot, n_rot, 0.0f, 1.0f);
     for (int s = 0; s < AB_SLOT_COUNT; s++)
         for (size_t i = 0; i < l->out_elems; i++)
             l->out[s][i] = NAN;
-    a->qk = l->qk;
-    a->v = l->v;
-    a->rotations = l->rot;
-    *out_case = &l->base;
+    a->qk = qk;
+    a->v = v;
+    a->rotations = rot;
+    *out_case = base;
     return AB_OK;
 }
 
@@ -592,16 +576,11 @@ const struct ab_family ab_family_lsh_attn = {
     .flops_doc = "4*d per evaluated (query, key, round) + d*n_buckets per (token, round) for the hash",
     .params = lsh_params,
     .n_params = AB__LSH_PARAM_COUNT,
-    .sweep_default = sweep_default,
-    .n_sweep_default = sizeof sweep_default / sizeof sweep_default[0],
-    .sweep_quick = sweep_quick,
-    .n_sweep_quick = sizeof sweep_quick / sizeof sweep_quick[0],
-    .sweep_test = sweep_test,
-    .n_sweep_test = sizeof sweep_test / sizeof sweep_test[0],
+    AB_SWEEPS(sweep_default, sweep_quick, sweep_test),
     .tokens = lsh_tokens,
     .io_bytes = lsh_io_bytes,
     .case_new = lsh_case_new,
-    .case_free = lsh_case_free,
+    .case_free = ab_case_free,
     .case_run = lsh_case_run,
     .case_compare = lsh_case_compare,
     .case_metrics = lsh_case_metrics,

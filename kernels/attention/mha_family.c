@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "archbench/alloc.h"
 #include "archbench/attention.h"
 #include "archbench/check.h"
 #include "archbench/rng.h"
@@ -128,40 +127,22 @@ static double mha_tokens(const struct ab_shape *s)
 struct mha_case {
     struct ab_case base;        /* first member: see kernel.h */
     struct ab_mha_args args;    /* sizes and inputs; out is set per slot */
-    float *q, *k, *v;
-    uint8_t *key_mask;
     float *out[AB_SLOT_COUNT];
     size_t out_elems;
 };
 
-static void mha_case_free(struct ab_case *c)
-{
-    if (!c)
-        return;
-    struct mha_case *m = (struct mha_case *)c;
-    ab_free(m->q);
-    ab_free(m->k);
-    ab_free(m->v);
-    ab_free(m->key_mask);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        ab_free(m->out[s]);
-    ab_free(m);
-}
-
 static enum ab_status mha_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                    struct ab_error *err)
 {
-    if (!ab_shape_valid(&ab_family_mha, shape))
-        return ab_error_set(err, AB_EINVAL, "mha: shape outside parameter ranges");
-    if (shape->v[P_HQ] % shape->v[P_HKV] != 0)
+    /* heads_kv is a divisor only once the ranges hold (ab_case_new checks them too) */
+    if (ab_shape_valid(&ab_family_mha, shape) && shape->v[P_HQ] % shape->v[P_HKV] != 0)
         return ab_error_set(err, AB_EINVAL, "mha: heads_kv (%lld) must divide heads_q (%lld)",
                             (long long)shape->v[P_HKV], (long long)shape->v[P_HQ]);
-    struct mha_case *m = ab_calloc(1, sizeof *m);
-    if (!m)
-        return ab_error_set(err, AB_ENOMEM, "mha: out of memory for the case");
-    m->base.family = &ab_family_mha;
-    m->base.shape = *shape;
-    m->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_mha, shape, seed, sizeof(struct mha_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct mha_case *m = (struct mha_case *)base;
 
     struct ab_mha_args *a = &m->args;
     a->batch = (size_t)shape->v[P_BATCH];
@@ -176,44 +157,42 @@ static enum ab_status mha_case_new(const struct ab_shape *shape, uint64_t seed, 
     size_t q_elems = a->batch * a->heads_q * a->n_q * a->d;
     size_t kv_elems = a->batch * a->heads_kv * a->n_kv * a->d;
     m->out_elems = q_elems;
-    m->q = ab_aligned_alloc(64, q_elems * sizeof(float));
-    m->k = ab_aligned_alloc(64, kv_elems * sizeof(float));
-    m->v = ab_aligned_alloc(64, kv_elems * sizeof(float));
+    float *q = ab_case_alloc(base, q_elems * sizeof(float));
+    float *k = ab_case_alloc(base, kv_elems * sizeof(float));
+    float *v = ab_case_alloc(base, kv_elems * sizeof(float));
     for (int s = 0; s < AB_SLOT_COUNT; s++)
-        m->out[s] = ab_aligned_alloc(64, q_elems * sizeof(float));
-    if (shape->v[P_MASK])
-        m->key_mask = ab_malloc(a->batch * a->n_kv);
-    if (!m->q || !m->k || !m->v || !m->out[AB_SLOT_REF] || !m->out[AB_SLOT_TEST] ||
-        (shape->v[P_MASK] && !m->key_mask)) {
-        mha_case_free(&m->base);
+        m->out[s] = ab_case_alloc(base, q_elems * sizeof(float));
+    uint8_t *key_mask = shape->v[P_MASK] ? ab_case_alloc(base, a->batch * a->n_kv) : NULL;
+    if (!q || !k || !v || !m->out[AB_SLOT_REF] || !m->out[AB_SLOT_TEST] || (shape->v[P_MASK] && !key_mask)) {
+        ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "mha: out of memory for inputs of %zu + 2 x %zu floats", q_elems,
                             kv_elems);
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
     float q_std = shape->v[P_LOGITS] ? 1e4f : 1.0f;
-    ab_rng_fill_normal_f32(&rng, m->q, q_elems, 0.0f, q_std);
-    ab_rng_fill_normal_f32(&rng, m->k, kv_elems, 0.0f, 1.0f);
-    ab_rng_fill_normal_f32(&rng, m->v, kv_elems, 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, q, q_elems, 0.0f, q_std);
+    ab_rng_fill_normal_f32(&rng, k, kv_elems, 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, v, kv_elems, 0.0f, 1.0f);
     if (shape->v[P_MASK] == 1) {
         for (size_t b = 0; b < a->batch; b++) {
             size_t drop = a->batch > 1 ? b * a->n_kv / (a->batch - 1) : 0;
             for (size_t j = 0; j < a->n_kv; j++)
-                m->key_mask[b * a->n_kv + j] = j < a->n_kv - drop;
+                key_mask[b * a->n_kv + j] = j < a->n_kv - drop;
         }
     } else if (shape->v[P_MASK] == 2) {
         for (size_t i = 0; i < a->batch * a->n_kv; i++)
-            m->key_mask[i] = (uint8_t)(ab_rng_u64(&rng) >> 63);
+            key_mask[i] = (uint8_t)(ab_rng_u64(&rng) >> 63);
     }
     /* Outputs start as NaN so a row a variant forgets to write is caught. */
     for (int s = 0; s < AB_SLOT_COUNT; s++)
         for (size_t i = 0; i < q_elems; i++)
             m->out[s][i] = NAN;
-    a->q = m->q;
-    a->k = m->k;
-    a->v = m->v;
-    a->key_mask = m->key_mask;
-    *out_case = &m->base;
+    a->q = q;
+    a->k = k;
+    a->v = v;
+    a->key_mask = key_mask;
+    *out_case = base;
     return AB_OK;
 }
 
@@ -239,16 +218,11 @@ const struct ab_family ab_family_mha = {
     .flops_doc = "4*d per (query, key) pair allowed by the causal mask, times batch*heads_q; softmax not counted",
     .params = mha_params,
     .n_params = AB__MHA_PARAM_COUNT,
-    .sweep_default = sweep_default,
-    .n_sweep_default = sizeof sweep_default / sizeof sweep_default[0],
-    .sweep_quick = sweep_quick,
-    .n_sweep_quick = sizeof sweep_quick / sizeof sweep_quick[0],
-    .sweep_test = sweep_test,
-    .n_sweep_test = sizeof sweep_test / sizeof sweep_test[0],
+    AB_SWEEPS(sweep_default, sweep_quick, sweep_test),
     .tokens = mha_tokens,
     .io_bytes = mha_io_bytes,
     .case_new = mha_case_new,
-    .case_free = mha_case_free,
+    .case_free = ab_case_free,
     .case_run = mha_case_run,
     .case_compare = mha_case_compare,
     .case_metrics = NULL,

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "archbench/alloc.h"
 #include "archbench/attention.h"
 #include "archbench/check.h"
 #include "archbench/rng.h"
@@ -96,36 +95,22 @@ static double rope_tokens(const struct ab_shape *s)
 struct rope_case {
     struct ab_case base;        /* first member: see kernel.h */
     struct ab_rope_args args;
-    float *x;
     float *y[AB_SLOT_COUNT];
     size_t elems;
 };
 
-static void rope_case_free(struct ab_case *c)
-{
-    if (!c)
-        return;
-    struct rope_case *r = (struct rope_case *)c;
-    ab_free(r->x);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        ab_free(r->y[s]);
-    ab_free(r);
-}
-
 static enum ab_status rope_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                     struct ab_error *err)
 {
-    if (!ab_shape_valid(&ab_family_rope, shape))
-        return ab_error_set(err, AB_EINVAL, "rope: shape outside parameter ranges");
-    if (shape->v[P_DROT] > shape->v[P_D] || shape->v[P_DROT] % 2)
+    /* only for an in-range shape: an out-of-range one gets ab_case_new's message, as before */
+    if (ab_shape_valid(&ab_family_rope, shape) && (shape->v[P_DROT] > shape->v[P_D] || shape->v[P_DROT] % 2))
         return ab_error_set(err, AB_EINVAL, "rope: d_rot (%lld) must be even and <= d (%lld)",
                             (long long)shape->v[P_DROT], (long long)shape->v[P_D]);
-    struct rope_case *r = ab_calloc(1, sizeof *r);
-    if (!r)
-        return ab_error_set(err, AB_ENOMEM, "rope: out of memory for the case");
-    r->base.family = &ab_family_rope;
-    r->base.shape = *shape;
-    r->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_rope, shape, seed, sizeof(struct rope_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct rope_case *r = (struct rope_case *)base;
     struct ab_rope_args *a = &r->args;
     a->n_tokens = (size_t)shape->v[P_N];
     a->heads = (size_t)shape->v[P_H];
@@ -136,21 +121,21 @@ static enum ab_status rope_case_new(const struct ab_shape *shape, uint64_t seed,
     a->pos_offset = shape->v[P_POS];
     a->inverse = false;
     r->elems = a->n_tokens * a->heads * a->d;
-    r->x = ab_aligned_alloc(64, r->elems * sizeof(float));
+    float *x = ab_case_alloc(base, r->elems * sizeof(float));
     for (int s = 0; s < AB_SLOT_COUNT; s++)
-        r->y[s] = ab_aligned_alloc(64, r->elems * sizeof(float));
-    if (!r->x || !r->y[AB_SLOT_REF] || !r->y[AB_SLOT_TEST]) {
-        rope_case_free(&r->base);
+        r->y[s] = ab_case_alloc(base, r->elems * sizeof(float));
+    if (!x || !r->y[AB_SLOT_REF] || !r->y[AB_SLOT_TEST]) {
+        ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "rope: out of memory for 3 x %zu floats", r->elems);
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
-    ab_rng_fill_normal_f32(&rng, r->x, r->elems, 0.0f, 1.0f);
+    ab_rng_fill_normal_f32(&rng, x, r->elems, 0.0f, 1.0f);
     for (int s = 0; s < AB_SLOT_COUNT; s++)
         for (size_t i = 0; i < r->elems; i++)
             r->y[s][i] = NAN;
-    a->x = r->x;
-    *out_case = &r->base;
+    a->x = x;
+    *out_case = base;
     return AB_OK;
 }
 
@@ -175,16 +160,11 @@ const struct ab_family ab_family_rope = {
     .flops_doc = "6 per rotated pair (4 mul, 2 add): 3*n_tokens*heads*d_rot; angles not counted",
     .params = rope_params,
     .n_params = AB__ROPE_PARAM_COUNT,
-    .sweep_default = sweep_default,
-    .n_sweep_default = sizeof sweep_default / sizeof sweep_default[0],
-    .sweep_quick = sweep_quick,
-    .n_sweep_quick = sizeof sweep_quick / sizeof sweep_quick[0],
-    .sweep_test = sweep_test,
-    .n_sweep_test = sizeof sweep_test / sizeof sweep_test[0],
+    AB_SWEEPS(sweep_default, sweep_quick, sweep_test),
     .tokens = rope_tokens,
     .io_bytes = rope_io_bytes,
     .case_new = rope_case_new,
-    .case_free = rope_case_free,
+    .case_free = ab_case_free,
     .case_run = rope_case_run,
     .case_compare = rope_case_compare,
     .case_metrics = NULL,

@@ -330,6 +330,46 @@ Test(mha, huge_logits_stay_finite_and_pick_the_best_key)
 
 /* ---- linear attention ----------------------------------------------------------------------- */
 
+/* Every allocation of mha's case_new failed in turn (the case, q, k, v, both outputs and
+ * the key mask): AB_ENOMEM and no bytes left behind, until it succeeds. */
+Test(mha, case_new_fails_cleanly_on_each_allocation)
+{
+    struct ab_shape s;
+    ab_shape_default(&ab_family_mha, &s);
+    set(&ab_family_mha, &s, "batch", 2);
+    set(&ab_family_mha, &s, "heads_q", 4);
+    set(&ab_family_mha, &s, "heads_kv", 2);
+    set(&ab_family_mha, &s, "n_q", 9);
+    set(&ab_family_mha, &s, "n_kv", 7);
+    set(&ab_family_mha, &s, "d", 8);
+    set(&ab_family_mha, &s, "mask", 2);
+    uint64_t n_failed = 0;
+    bool ok = false;
+    for (uint64_t n = 1; n < 100 && !ok; n++) {
+        struct ab_alloc_stats before, after;
+        struct ab_case *c = NULL;
+        struct ab_error err = {0};
+        ab_alloc_get_stats(&before);
+        ab_alloc_fail_at(n, 0);
+        enum ab_status st = ab_family_mha.case_new(&s, 7, &c, &err);
+        ab_alloc_fail_at(0, 0);
+        if (st == AB_OK) {
+            ok = true;
+            ab_family_mha.case_free(c);
+        } else {
+            cr_assert_eq(st, AB_ENOMEM, "allocation %llu failed gives %s (%s)", (unsigned long long)n,
+                         ab_status_name(st), err.msg);
+            cr_assert_null(c, "no case returned on failure");
+            n_failed++;
+        }
+        ab_alloc_get_stats(&after);
+        cr_assert_eq(after.bytes_live, before.bytes_live, "leak after failing allocation %llu",
+                     (unsigned long long)n);
+    }
+    cr_assert(ok, "case_new eventually succeeds");
+    cr_assert_geq(n_failed, 7, "the case struct and its six buffers are each failed once");
+}
+
 Test(linear_attn, causal_state_includes_the_current_token_and_nothing_later)
 {
     enum { N = 70, D = 16, DV = 16 };
