@@ -69,7 +69,19 @@ int ab__cli_list(int argc, char **argv)
         return ab__cli_usage_error("list", "%s", err.msg);
 
     uint64_t features = ab_cpu_features();
-    printf("%-28s %-12s %-9s %-4s %-40s %s\n", "name", "family", "variant", "ref", "isa", "runs here");
+    /* Column widths from the data, so long ISA lists stay aligned. */
+    int w_name = 4, w_fam = 6, w_var = 7, w_isa = 3;
+    for (size_t i = 0; i < ab_kernel_count(); i++) {
+        const struct ab_kernel *k = ab_kernel_at(i);
+        char isa[128];
+        int n = (int)ab_cpu_format(k->isa_needs, isa, sizeof isa);
+        w_name = (int)strlen(k->name) > w_name ? (int)strlen(k->name) : w_name;
+        w_fam = (int)strlen(k->family->name) > w_fam ? (int)strlen(k->family->name) : w_fam;
+        w_var = (int)strlen(k->variant) > w_var ? (int)strlen(k->variant) : w_var;
+        w_isa = n > w_isa ? n : w_isa;
+    }
+    printf("%-*s  %-*s  %-*s  %-3s  %-*s  %s\n", w_name, "name", w_fam, "family", w_var, "variant", "ref", w_isa, "isa",
+           "runs here");
     size_t shown = 0;
     for (size_t i = 0; i < ab_kernel_count(); i++) {
         const struct ab_kernel *k = ab_kernel_at(i);
@@ -79,8 +91,8 @@ int ab__cli_list(int argc, char **argv)
         ab_cpu_format(k->isa_needs, isa, sizeof isa);
         const char *why = NULL;
         bool ok = ab_kernel_runnable(k, features, NULL, &why);
-        printf("%-28s %-12s %-9s %-4s %-40s %s%s\n", k->name, k->family->name, k->variant, k->is_ref ? "ref" : "-",
-               isa, ok ? "yes" : "no: ", ok ? "" : why);
+        printf("%-*s  %-*s  %-*s  %-3s  %-*s  %s%s\n", w_name, k->name, w_fam, k->family->name, w_var, k->variant,
+               k->is_ref ? "ref" : "-", w_isa, isa, ok ? "yes" : "no: ", ok ? "" : why);
         shown++;
     }
     ab_filter_free(filter);
