@@ -58,7 +58,7 @@ int ab__cli_list(int argc, char **argv)
             help(stdout);
             return AB_EXIT_OK;
         default:
-            return ab__cli_usage_error("list", "unknown option");
+            return ab__cli_usage_error("list", "unknown or incomplete option \'%s\'", argv[optind - 1]);
         }
     }
     if (optind < argc)

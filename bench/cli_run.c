@@ -259,7 +259,7 @@ int ab__cli_run(int argc, char **argv)
             help(stdout);
             return AB_EXIT_OK;
         default:
-            return ab__cli_usage_error("run", "unknown option");
+            return ab__cli_usage_error("run", "unknown or incomplete option \'%s\'", argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -50,7 +50,7 @@ int ab__cli_sysinfo(int argc, char **argv)
             help(stdout);
             return AB_EXIT_OK;
         default:
-            return ab__cli_usage_error("sysinfo", "unknown option");
+            return ab__cli_usage_error("sysinfo", "unknown or incomplete option \'%s\'", argv[optind - 1]);
         }
     }
     if (optind < argc)

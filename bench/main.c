@@ -72,6 +72,8 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct ab_error err;
+    /* The verbs report bad options themselves, in one line. */
+    opterr = 0;
     const char *env_mask = getenv("ARCHBENCH_CPU_MASK");
     uint64_t mask = 0;
     if (env_mask && ab_cpu_parse_mask(env_mask, &mask, &err) != AB_OK)
@@ -92,7 +94,7 @@ int main(int argc, char **argv)
             ab_cpu_set_mask(mask);
             break;
         default:
-            return ab__cli_usage_error(NULL, "unknown option");
+            return ab__cli_usage_error(NULL, "unknown or incomplete option \'%s\'", argv[optind - 1]);
         }
     }
     if (optind >= argc) {
