@@ -11,15 +11,16 @@
  *      barrier or packing of weights. Units of 128 rather than 64 rows: at 64 tokens per
  *      expert on average about half of the experts get 65..90 rows, and a second
  *      64-row unit with a handful of rows would stream the whole expert again for
- *      little work (measured: 58 vs 70 GFLOP/s at E = 128 and E = 8);
+ *      little work (measured with 64-row units, 1 thread: 58 GFLOP/s at E = 128 vs
+ *      70 at E = 8; with 128-row units both about 92);
  *   2. per panel, the token rows are gathered transposed into Xt [d_model][64]
  *      (256 KB at d_model 1024, stays in L2). The weights are the BROADCAST operand,
  *      read in place as stored (out x in, contiguous along the reduction): a register
  *      tile is 6 weight rows x 64 tokens (24 zmm accumulators; per reduction step 6
  *      broadcasts from 6 weight rows, 4 loads of Xt, 24 FMAs), so a weight is read
  *      once per unit (from cache for its second panel) and never repacked; the
- *      weight rows stream from memory with a
- *      software prefetch (32 FLOPs per weight byte at 64 tokens: ~3.6 GB/s per core);
+ *      weight rows stream from memory with a software prefetch (32 FLOPs per weight
+ *      byte at 64 tokens: ~3.6 GB/s per core at 115 GFLOP/s);
  *   3. H = Xt-GEMM with W13: a SwiGLU tile takes 3 rows of W1 and the 3 matching rows
  *      of W3, so the epilogue applies silu(a) * b (vector exp) in registers and writes
  *      G feature-major [d_ff][64]; GELU tiles take 6 rows of W1 (vector erf). H is
@@ -29,7 +30,8 @@
  *   5. combine (moe_dispatch.c), a gather per token.
  * Panels with fewer than 64 rows run with 16, 32 or 48 token lanes. Every output element
  * is summed by one thread in one order, so results do not depend on the thread count.
- * With one unit only (one expert, <= 64 rows) the second thread idles.
+ * With one unit only (one expert, <= 128 rows) the second thread idles. The dense
+ * comparison in issue 5 is gemm_f32_avx512 at m = tokens, n = d_ff or 2 d_ff, k = d_model.
  */
 #include <immintrin.h>
 #include <stdint.h>

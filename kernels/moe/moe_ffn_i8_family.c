@@ -18,9 +18,11 @@
  * Tolerance: the integer products and the dequantised h are bit-identical in every
  * variant; the activation (vector exp / erf vs libm in double, <= a few ulp) can move a
  * g value across a rounding boundary of the second quantisation, which changes that
- * element by one quantum, and the weighted sum is float vs double. Measured ~1e-7;
- * allowed 1e-4, still 100x below the quantisation error and below one wrong row of a
- * test shape.
+ * element by one quantum, and the weighted sum is float vs double. Measured: ~1e-7 on
+ * the test shapes, 5.3e-5 at 4096 tokens, d_model 1024, d_ff 2816, E = 8 (SwiGLU's
+ * heavy-tailed g leaves most quantised g small, so a one-quantum move is a large
+ * relative change of that element). Allowed 1e-3: still 25x below the ~2.7%
+ * quantisation error, and below one wrong token row (~1e-2 at 4096 tokens x top-2).
  */
 #include <math.h>
 #include <string.h>
