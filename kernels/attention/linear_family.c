@@ -132,8 +132,9 @@ static enum ab_status lin_case_new(const struct ab_shape *shape, uint64_t seed, 
     for (int s = 0; s < AB_SLOT_COUNT; s++)
         l->out[s] = ab_case_alloc(base, l->out_elems * sizeof(float));
     if (!q || !k || !v || !l->out[AB_SLOT_REF] || !l->out[AB_SLOT_TEST]) {
+        size_t n = a->n; /* a goes with the case */
         ab_case_free(base);
-        return ab_error_set(err, AB_ENOMEM, "linear_attn: out of memory for inputs (n = %zu)", a->n);
+        return ab_error_set(err, AB_ENOMEM, "linear_attn: out of memory for inputs (n = %zu)", n);
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);

@@ -125,8 +125,9 @@ static enum ab_status rope_case_new(const struct ab_shape *shape, uint64_t seed,
     for (int s = 0; s < AB_SLOT_COUNT; s++)
         r->y[s] = ab_case_alloc(base, r->elems * sizeof(float));
     if (!x || !r->y[AB_SLOT_REF] || !r->y[AB_SLOT_TEST]) {
+        size_t elems = r->elems; /* r goes with the case */
         ab_case_free(base);
-        return ab_error_set(err, AB_ENOMEM, "rope: out of memory for 3 x %zu floats", r->elems);
+        return ab_error_set(err, AB_ENOMEM, "rope: out of memory for 3 x %zu floats", elems);
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
