@@ -51,7 +51,7 @@
 #define NV 4   /* token vectors per register tile */
 #define NT 64  /* tokens per panel (= 16 * NV) */
 #define NP 2   /* panels per unit: a unit is at most NP * NT rows of one expert */
-#define PF 96  /* prefetch distance along a weight row, floats (set by measurement) */
+#define PF 256 /* prefetch distance along a weight row, floats (E = 128: 96 -> 256 gave ~85 -> 92% of dense) */
 
 struct unit {
     uint32_t e, r0, n;  /* expert, first dispatched row, rows (1..NP * NT) */
