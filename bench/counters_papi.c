@@ -34,7 +34,8 @@ static void papi_init_once(void)
 {
     init_rc = PAPI_library_init(PAPI_VER_CURRENT);
     if (init_rc == PAPI_VER_CURRENT) {
-        /* Counting per thread needs PAPI to know how threads are identified. */
+        /* Counting per thread (one event set per OpenMP thread) needs PAPI to know how
+         * threads are identified. */
         if (PAPI_thread_init(pthread_self) != PAPI_OK)
             init_rc = PAPI_ESYS;
         multiplex_rc = PAPI_multiplex_init();
@@ -75,6 +76,13 @@ void ab_counters_probe(const char *name, struct ab_counter_info *out_info)
     struct ab_error err;
     if (ab_counters_init(&err) != AB_OK) {
         snprintf(out_info->reason, sizeof out_info->reason, "%.159s", err.msg);
+        return;
+    }
+    /* A thread other than the initialising one must be known to PAPI before it looks
+     * up or counts events (OpenMP worker threads get their own sets); idempotent. */
+    int reg = PAPI_register_thread();
+    if (reg != PAPI_OK) {
+        set_reason(out_info, "cannot register this thread with PAPI", reg);
         return;
     }
     int code = 0;

@@ -69,6 +69,9 @@ static const char *const metrics_cols[] = {KEY_COLS, "metric", "value", "unit"};
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Largest OpenMP team whose threads get their own counter sets. */
+#define AB_RUN_MAX_POOL 64
+
 enum out_file { OUT_SAMPLES, OUT_COUNTERS, OUT_SPEED, OUT_MEMORY, OUT_ENERGY, OUT_METRICS, OUT_COUNT };
 static const char *const out_names[OUT_COUNT] = {"samples.csv", "counters.csv", "speed.csv",
                                                  "memory.csv",  "energy.csv",   "metrics.csv"};
@@ -404,7 +407,8 @@ struct runner {
     struct ab_sysinfo si;
     char machine_id[128];
     char run_id[64];
-    struct ab_counters *counters;
+    struct ab_counters *counters;             /* the calling thread's set (thread 0) */
+    struct ab_counters *worker_counters[AB_RUN_MAX_POOL]; /* OpenMP thread t's set, t >= 1 */
     struct ab_energy *energy;
     double timer_overhead_ns;
     double counter_overhead_ns;
@@ -484,6 +488,70 @@ static double counters_overhead_ns(struct ab_counters *c)
         d[i] = (double)(ab_now_ns() - t0);
     }
     return ab_stats_median_inplace(d, N);
+}
+
+/*
+ * Counting every thread of a team: a PAPI event set counts the thread that started it,
+ * so each OpenMP thread t of an n-thread team gets its own set (created by that thread),
+ * started and stopped in parallel regions just outside the timed interval. libgomp
+ * hands team slot t to the same pool thread in every region of the same size, so the
+ * sets follow the threads that run the kernel's own regions. Threads the kernel does
+ * not start itself (OpenBLAS's pool) are not counted; context.json says so.
+ */
+static void counters_start_team(struct runner *r, int n_threads)
+{
+    if (ab_counters_n_active(r->counters) == 0)
+        return;
+    if (n_threads <= 1 || n_threads > AB_RUN_MAX_POOL) {
+        ab_counters_start(r->counters);
+        return;
+    }
+#pragma omp parallel num_threads(n_threads)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        if (t == 0) {
+            ab_counters_start(r->counters);
+        } else {
+            if (!r->worker_counters[t])
+                (void)ab_counters_new(r->o->events, r->o->multiplex, &r->worker_counters[t], NULL);
+            if (r->worker_counters[t])
+                ab_counters_start(r->worker_counters[t]);
+        }
+    }
+}
+
+/* Stop every set of the team and write the per-event sums (NA if any thread has NA). */
+static void counters_stop_team(struct runner *r, int n_threads, int64_t *out_values)
+{
+    size_t n_ev = ab_counters_count(r->counters);
+    if (ab_counters_n_active(r->counters) == 0 || n_threads <= 1 || n_threads > AB_RUN_MAX_POOL) {
+        ab_counters_stop(r->counters, out_values);
+        return;
+    }
+    int64_t per_thread[AB_RUN_MAX_POOL][AB_COUNTERS_MAX];
+#pragma omp parallel num_threads(n_threads)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        struct ab_counters *set = t == 0 ? r->counters : r->worker_counters[t];
+        if (set) {
+            ab_counters_stop(set, per_thread[t]);
+        } else {
+            for (size_t e = 0; e < AB_COUNTERS_MAX; e++)
+                per_thread[t][e] = AB_COUNT_NA;
+        }
+    }
+    for (size_t e = 0; e < n_ev; e++) {
+        int64_t sum = 0;
+        for (int t = 0; t < n_threads && sum != AB_COUNT_NA; t++)
+            sum = per_thread[t][e] == AB_COUNT_NA ? AB_COUNT_NA : sum + per_thread[t][e];
+        out_values[e] = sum;
+    }
 }
 
 /* ---- one item ------------------------------------------------------------------------------ */
@@ -634,11 +702,11 @@ static void measure_item(struct runner *r, const struct item *it, struct ab_case
     bool energy_on = ab_energy_source(r->energy) != AB_ENERGY_NONE && ab_energy_begin(r->energy) == AB_OK;
     int64_t region_start = ab_now_ns();
     for (int rep = 0; rep < m->reps; rep++) {
-        ab_counters_start(r->counters);
+        counters_start_team(r, it->threads);
         int64_t a = ab_now_ns();
         st = run_calls(c, k, &exec, m->iters);
         int64_t b = ab_now_ns();
-        ab_counters_stop(r->counters, m->counts[rep]);
+        counters_stop_team(r, it->threads, m->counts[rep]);
         if (st != AB_OK)
             goto kernel_error;
         /* One timer read pair brackets the repetition: its cost is subtracted once. */
@@ -954,7 +1022,8 @@ static enum ab_status write_context(struct runner *r, const struct ab_run_result
     ab_counters_version(buf, sizeof buf);
     cJSON_AddStringToObject(ctr, "papi_version", buf);
     cJSON_AddBoolToObject(ctr, "multiplexed", ab_counters_multiplexed(r->counters));
-    cJSON_AddStringToObject(ctr, "scope", "the calling (master) thread only; OpenMP worker threads are not counted");
+    cJSON_AddStringToObject(ctr, "scope", "every thread of the OpenMP team, summed (one event set per thread); "
+                                          "threads of OpenBLAS's own pool are not counted");
     cJSON *evs = cJSON_AddArrayToObject(ctr, "events");
     for (size_t i = 0; i < ab_counters_count(r->counters); i++) {
         const struct ab_counter_info *ci = ab_counters_info(r->counters, i);
@@ -1304,6 +1373,8 @@ done:
     if (c)
         c->family->case_free(c);
     ab_counters_free(r.counters);
+    for (size_t t = 0; t < AB_RUN_MAX_POOL; t++)
+        ab_counters_free(r.worker_counters[t]);
     ab_energy_free(r.energy);
     cJSON_Delete(r.warnings);
     keyset_release(&done);

@@ -327,3 +327,49 @@ Test(run, gbench_json_has_the_fields_compare_py_reads)
     cr_assert_eq(n_iter, res.n_items * (size_t)o.repetitions, "one iteration entry per repetition");
     cJSON_Delete(root);
 }
+
+/* With 2 threads the counters cover both: task clock is about twice the wall time
+ * (a count of the calling thread alone would be about 1x). */
+Test(run, counters_cover_every_thread_of_the_team)
+{
+    if (!AB_HAVE_PAPI)
+        cr_skip_test("built without PAPI");
+    char dir[128];
+    temp_dir(dir, sizeof dir, "team");
+    struct ab_run_options o;
+    struct ab_run_result res;
+    struct ab_error err;
+    small_options(&o, dir);
+    o.filter = "^gemm_f32/gemm_f32_avx512$";
+    o.sets[0] = (struct ab_run_set){.param = "m", .values = {"256"}, .n_values = 1};
+    o.sets[1] = (struct ab_run_set){.param = "n", .values = {"256"}, .n_values = 1};
+    o.sets[2] = (struct ab_run_set){.param = "k", .values = {"256"}, .n_values = 1};
+    o.sets[3] = (struct ab_run_set){.param = "trans_b", .values = {"0"}, .n_values = 1};
+    o.n_sets = 4;
+    o.threads[0] = 2;
+    o.n_threads = 1;
+    o.repetitions = 5;
+    o.min_time_s = 0.02;
+    o.pin = true;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    struct ab_arena arena;
+    ab_arena_init(&arena, 0);
+    struct ab_csv_table ts, tc;
+    read_table(dir, "samples.csv", &arena, &ts);
+    read_table(dir, "counters.csv", &arena, &tc);
+    double ratios[64];
+    size_t n = 0;
+    for (size_t r = 1; r < tc.n_rows && n < 64; r++) {
+        const char **row = tc.cells + r * tc.n_cols;
+        if (strcmp(row[col(&tc, "event")], "perf::TASK-CLOCK") != 0 || strcmp(row[col(&tc, "value")], "NA") == 0)
+            continue;
+        size_t rep = (size_t)strtol(row[col(&tc, "repetition")], NULL, 10);
+        double wall = strtod(ts.cells[(rep + 1) * ts.n_cols + col(&ts, "total_ns")], NULL);
+        ratios[n++] = strtod(row[col(&tc, "value")], NULL) / wall;
+    }
+    if (n == 0)
+        cr_skip_test("perf::TASK-CLOCK does not count here");
+    qsort(ratios, n, sizeof ratios[0], cmp_double);
+    cr_assert_gt(ratios[n / 2], 1.5, "median task-clock / wall = %.2f with 2 threads", ratios[n / 2]);
+    ab_arena_release(&arena);
+}

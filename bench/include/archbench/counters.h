@@ -4,7 +4,8 @@
  * Every requested event is probed on its own first; one that cannot be counted here
  * is kept in the set as unavailable, with PAPI's reason, and reads as AB_COUNT_NA
  * (never 0). Available events are counted together in one event set, per thread:
- * a counter set counts the thread that created and started it.
+ * a counter set counts the thread that created and started it (the runner gives each
+ * OpenMP thread its own set and sums them).
  * Without PAPI (meson feature off) every event is unavailable with that reason.
  */
 #ifndef ARCHBENCH_COUNTERS_H
