@@ -2,9 +2,11 @@
  * case.c - allocation helpers shared by the families' harness-side case functions, so
  * each family states only what its inputs are, not how to free them.
  */
+#include <math.h>
 #include <string.h>
 
 #include "archbench/alloc.h"
+#include "archbench/check.h"
 #include "archbench/kernel.h"
 
 enum ab_status ab_case_new(const struct ab_family *family, const struct ab_shape *shape, uint64_t seed, size_t bytes,
@@ -42,4 +44,24 @@ void ab_case_free(struct ab_case *c)
     for (size_t i = 0; i < c->n_owned; i++)
         ab_free(c->owned[i]);
     ab_free(c);
+}
+
+bool ab_case_outputs_f32(struct ab_case *c, size_t n)
+{
+    for (int s = 0; s < AB_SLOT_COUNT; s++) {
+        float *p = ab_case_alloc(c, n * sizeof(float));
+        if (!p)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            p[i] = NAN;
+        c->out_f32[s] = p;
+    }
+    c->n_out_f32 = n;
+    return true;
+}
+
+void ab_case_compare_f32(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out_check)
+{
+    ab_check_f32(c->out_f32[AB_SLOT_REF], c->out_f32[AB_SLOT_TEST], c->n_out_f32,
+                 ab_kernel_tolerance(kernel, &c->shape), out_check);
 }

@@ -104,8 +104,6 @@ static double lin_tokens(const struct ab_shape *s)
 struct lin_case {
     struct ab_case base;        /* first member: see kernel.h */
     struct ab_linear_attn_args args;
-    float *out[AB_SLOT_COUNT];
-    size_t out_elems;
 };
 
 static enum ab_status lin_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
@@ -125,13 +123,11 @@ static enum ab_status lin_case_new(const struct ab_shape *shape, uint64_t seed, 
     a->causal = shape->v[P_CAUSAL] != 0;
     a->eps = 1e-6f;
     size_t bh = a->batch * a->heads, qk = bh * a->n * a->d;
-    l->out_elems = bh * a->n * a->dv;
+    size_t out_elems = bh * a->n * a->dv;
     float *q = ab_case_alloc(base, qk * sizeof(float));
     float *k = ab_case_alloc(base, qk * sizeof(float));
-    float *v = ab_case_alloc(base, l->out_elems * sizeof(float));
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        l->out[s] = ab_case_alloc(base, l->out_elems * sizeof(float));
-    if (!q || !k || !v || !l->out[AB_SLOT_REF] || !l->out[AB_SLOT_TEST]) {
+    float *v = ab_case_alloc(base, out_elems * sizeof(float));
+    if (!q || !k || !v || !ab_case_outputs_f32(base, out_elems)) {
         size_t n = a->n; /* a goes with the case */
         ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "linear_attn: out of memory for inputs (n = %zu)", n);
@@ -139,9 +135,6 @@ static enum ab_status lin_case_new(const struct ab_shape *shape, uint64_t seed, 
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
     ab__attn_fill(&rng, (enum ab__attn_dist)shape->v[P_DIST], bh, a->n, a->d, a->dv, q, k, v);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        for (size_t i = 0; i < l->out_elems; i++)
-            l->out[s][i] = NAN;
     a->q = q;
     a->k = k;
     a->v = v;
@@ -154,15 +147,8 @@ static enum ab_status lin_case_run(struct ab_case *c, const struct ab_kernel *ke
 {
     struct lin_case *l = (struct lin_case *)c;
     struct ab_linear_attn_args args = l->args;
-    args.out = l->out[slot];
+    args.out = c->out_f32[slot];
     return kernel->fn.linear_attn(&args, exec);
-}
-
-static void lin_case_compare(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out)
-{
-    const struct lin_case *l = (const struct lin_case *)c;
-    ab_check_f32(l->out[AB_SLOT_REF], l->out[AB_SLOT_TEST], l->out_elems, ab_kernel_tolerance(kernel, &c->shape),
-                 out);
 }
 
 static double phi(double x)
@@ -208,7 +194,7 @@ static size_t lin_case_metrics(struct ab_case *c, struct ab_metric *out)
         }
         overlap += ov;
         top1 += mx;
-        const float *ol = l->out[AB_SLOT_REF] + i * dv;
+        const float *ol = l->base.out_f32[AB_SLOT_REF] + i * dv;
         double dot = 0.0, ll = 0.0, ee = 0.0;
         for (size_t e = 0; e < dv; e++) {
             double x = (double)ol[e], y = o[r * dv + e];
@@ -245,7 +231,7 @@ const struct ab_family ab_family_linear_attn = {
     .case_new = lin_case_new,
     .case_free = ab_case_free,
     .case_run = lin_case_run,
-    .case_compare = lin_case_compare,
+    .case_compare = ab_case_compare_f32,
     .case_metrics = lin_case_metrics,
 };
 

@@ -144,8 +144,6 @@ static double lsh_tokens(const struct ab_shape *s)
 struct lsh_case {
     struct ab_case base;        /* first member: see kernel.h */
     struct ab_lsh_attn_args args;
-    float *out[AB_SLOT_COUNT];
-    size_t out_elems;
 };
 
 static enum ab_status lsh_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
@@ -171,13 +169,11 @@ static enum ab_status lsh_case_new(const struct ab_shape *shape, uint64_t seed, 
     a->dedup = shape->v[P_DEDUP] != 0;
     a->scale = 1.0f; /* trax/HF: unit keys, no 1/sqrt(d) */
     size_t bh = a->batch * a->heads, n_rot = a->n_rounds * a->d * (a->n_buckets / 2);
-    l->out_elems = bh * a->n * a->d;
-    float *qk = ab_case_alloc(base, l->out_elems * sizeof(float));
-    float *v = ab_case_alloc(base, l->out_elems * sizeof(float));
+    size_t out_elems = bh * a->n * a->d;
+    float *qk = ab_case_alloc(base, out_elems * sizeof(float));
+    float *v = ab_case_alloc(base, out_elems * sizeof(float));
     float *rot = ab_case_alloc(base, n_rot * sizeof(float)); /* n_rot = 0 with one bucket: never read */
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        l->out[s] = ab_case_alloc(base, l->out_elems * sizeof(float));
-    if (!qk || !v || !rot || !l->out[AB_SLOT_REF] || !l->out[AB_SLOT_TEST]) {
+    if (!qk || !v || !rot || !ab_case_outputs_f32(base, out_elems)) {
         size_t n = a->n; /* a goes with the case */
         ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "lsh_attn: out of memory for inputs (n = %zu)", n);
@@ -195,9 +191,6 @@ static enum ab_status lsh_case_new(const struct ab_shape *shape, uint64_t seed, 
     }
     /* the rotations are drawn after the inputs from the same seeded stream */
     ab_rng_fill_normal_f32(&rng, rot, n_rot, 0.0f, 1.0f);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        for (size_t i = 0; i < l->out_elems; i++)
-            l->out[s][i] = NAN;
     a->qk = qk;
     a->v = v;
     a->rotations = rot;
@@ -210,15 +203,8 @@ static enum ab_status lsh_case_run(struct ab_case *c, const struct ab_kernel *ke
 {
     struct lsh_case *l = (struct lsh_case *)c;
     struct ab_lsh_attn_args args = l->args;
-    args.out = l->out[slot];
+    args.out = c->out_f32[slot];
     return kernel->fn.lsh_attn(&args, exec);
-}
-
-static void lsh_case_compare(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out)
-{
-    const struct lsh_case *l = (const struct lsh_case *)c;
-    ab_check_f32(l->out[AB_SLOT_REF], l->out[AB_SLOT_TEST], l->out_elems, ab_kernel_tolerance(kernel, &c->shape),
-                 out);
 }
 
 /* ---- plain building blocks of the reference and the metrics --------------------------- */
@@ -542,7 +528,7 @@ static size_t lsh_case_metrics(struct ab_case *c, struct ab_metric *out)
         top1 += mx;
         recall += rc;
         evaluated += (double)n_union / (double)lim;
-        const float *ol = l->out[AB_SLOT_REF] + i * d;
+        const float *ol = l->base.out_f32[AB_SLOT_REF] + i * d;
         double dot = 0.0, ll = 0.0, ee = 0.0;
         for (size_t e = 0; e < d; e++) {
             double x = (double)ol[e], y = o[r * d + e];
@@ -583,6 +569,6 @@ const struct ab_family ab_family_lsh_attn = {
     .case_new = lsh_case_new,
     .case_free = ab_case_free,
     .case_run = lsh_case_run,
-    .case_compare = lsh_case_compare,
+    .case_compare = ab_case_compare_f32,
     .case_metrics = lsh_case_metrics,
 };

@@ -127,8 +127,6 @@ static double mha_tokens(const struct ab_shape *s)
 struct mha_case {
     struct ab_case base;        /* first member: see kernel.h */
     struct ab_mha_args args;    /* sizes and inputs; out is set per slot */
-    float *out[AB_SLOT_COUNT];
-    size_t out_elems;
 };
 
 static enum ab_status mha_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
@@ -156,14 +154,12 @@ static enum ab_status mha_case_new(const struct ab_shape *shape, uint64_t seed, 
 
     size_t q_elems = a->batch * a->heads_q * a->n_q * a->d;
     size_t kv_elems = a->batch * a->heads_kv * a->n_kv * a->d;
-    m->out_elems = q_elems;
     float *q = ab_case_alloc(base, q_elems * sizeof(float));
     float *k = ab_case_alloc(base, kv_elems * sizeof(float));
     float *v = ab_case_alloc(base, kv_elems * sizeof(float));
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        m->out[s] = ab_case_alloc(base, q_elems * sizeof(float));
+    bool outs = ab_case_outputs_f32(base, q_elems); /* NaN-filled: an unwritten row is caught */
     uint8_t *key_mask = shape->v[P_MASK] ? ab_case_alloc(base, a->batch * a->n_kv) : NULL;
-    if (!q || !k || !v || !m->out[AB_SLOT_REF] || !m->out[AB_SLOT_TEST] || (shape->v[P_MASK] && !key_mask)) {
+    if (!q || !k || !v || !outs || (shape->v[P_MASK] && !key_mask)) {
         ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "mha: out of memory for inputs of %zu + 2 x %zu floats", q_elems,
                             kv_elems);
@@ -184,10 +180,6 @@ static enum ab_status mha_case_new(const struct ab_shape *shape, uint64_t seed, 
         for (size_t i = 0; i < a->batch * a->n_kv; i++)
             key_mask[i] = (uint8_t)(ab_rng_u64(&rng) >> 63);
     }
-    /* Outputs start as NaN so a row a variant forgets to write is caught. */
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        for (size_t i = 0; i < q_elems; i++)
-            m->out[s][i] = NAN;
     a->q = q;
     a->k = k;
     a->v = v;
@@ -201,15 +193,8 @@ static enum ab_status mha_case_run(struct ab_case *c, const struct ab_kernel *ke
 {
     struct mha_case *m = (struct mha_case *)c;
     struct ab_mha_args args = m->args;
-    args.out = m->out[slot];
+    args.out = c->out_f32[slot];
     return kernel->fn.mha(&args, exec);
-}
-
-static void mha_case_compare(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out)
-{
-    const struct mha_case *m = (const struct mha_case *)c;
-    ab_check_f32(m->out[AB_SLOT_REF], m->out[AB_SLOT_TEST], m->out_elems, ab_kernel_tolerance(kernel, &c->shape),
-                 out);
 }
 
 const struct ab_family ab_family_mha = {
@@ -224,6 +209,6 @@ const struct ab_family ab_family_mha = {
     .case_new = mha_case_new,
     .case_free = ab_case_free,
     .case_run = mha_case_run,
-    .case_compare = mha_case_compare,
+    .case_compare = ab_case_compare_f32,
     .case_metrics = NULL,
 };

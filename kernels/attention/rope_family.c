@@ -95,8 +95,6 @@ static double rope_tokens(const struct ab_shape *s)
 struct rope_case {
     struct ab_case base;        /* first member: see kernel.h */
     struct ab_rope_args args;
-    float *y[AB_SLOT_COUNT];
-    size_t elems;
 };
 
 static enum ab_status rope_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
@@ -120,21 +118,15 @@ static enum ab_status rope_case_new(const struct ab_shape *shape, uint64_t seed,
     a->theta_base = (double)shape->v[P_THETA];
     a->pos_offset = shape->v[P_POS];
     a->inverse = false;
-    r->elems = a->n_tokens * a->heads * a->d;
-    float *x = ab_case_alloc(base, r->elems * sizeof(float));
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        r->y[s] = ab_case_alloc(base, r->elems * sizeof(float));
-    if (!x || !r->y[AB_SLOT_REF] || !r->y[AB_SLOT_TEST]) {
-        size_t elems = r->elems; /* r goes with the case */
+    size_t elems = a->n_tokens * a->heads * a->d;
+    float *x = ab_case_alloc(base, elems * sizeof(float));
+    if (!x || !ab_case_outputs_f32(base, elems)) {
         ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "rope: out of memory for 3 x %zu floats", elems);
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
-    ab_rng_fill_normal_f32(&rng, x, r->elems, 0.0f, 1.0f);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        for (size_t i = 0; i < r->elems; i++)
-            r->y[s][i] = NAN;
+    ab_rng_fill_normal_f32(&rng, x, elems, 0.0f, 1.0f);
     a->x = x;
     *out_case = base;
     return AB_OK;
@@ -145,14 +137,8 @@ static enum ab_status rope_case_run(struct ab_case *c, const struct ab_kernel *k
 {
     struct rope_case *r = (struct rope_case *)c;
     struct ab_rope_args args = r->args;
-    args.y = r->y[slot];
+    args.y = c->out_f32[slot];
     return kernel->fn.rope(&args, exec);
-}
-
-static void rope_case_compare(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out)
-{
-    const struct rope_case *r = (const struct rope_case *)c;
-    ab_check_f32(r->y[AB_SLOT_REF], r->y[AB_SLOT_TEST], r->elems, ab_kernel_tolerance(kernel, &c->shape), out);
 }
 
 const struct ab_family ab_family_rope = {
@@ -167,7 +153,7 @@ const struct ab_family ab_family_rope = {
     .case_new = rope_case_new,
     .case_free = ab_case_free,
     .case_run = rope_case_run,
-    .case_compare = rope_case_compare,
+    .case_compare = ab_case_compare_f32,
     .case_metrics = NULL,
 };
 

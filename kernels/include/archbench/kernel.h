@@ -60,6 +60,7 @@ struct ab_rope_args;
 struct ab_moe_route_args;
 struct ab_moe_ffn_args;
 struct ab_moe_ffn_i8_args;
+struct ab_moe_dispatch_args;
 struct ab_probe_args;
 
 typedef enum ab_status ab_gemm_f32_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec);
@@ -71,6 +72,7 @@ typedef enum ab_status ab_rope_fn(const struct ab_rope_args *args, const struct 
 typedef enum ab_status ab_moe_route_fn(const struct ab_moe_route_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_moe_ffn_fn(const struct ab_moe_ffn_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_moe_ffn_i8_fn(const struct ab_moe_ffn_i8_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_moe_dispatch_fn(const struct ab_moe_dispatch_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_probe_fn(const struct ab_probe_args *args, const struct ab_exec *exec);
 
 /* The member used is the one named like the descriptor's family; no casts anywhere. */
@@ -84,6 +86,7 @@ union ab_kernel_fn {
     ab_moe_route_fn *moe_route;
     ab_moe_ffn_fn *moe_ffn;
     ab_moe_ffn_i8_fn *moe_ffn_i8;
+    ab_moe_dispatch_fn *moe_dispatch;
     ab_probe_fn *probe;
 };
 
@@ -130,6 +133,12 @@ struct ab_kernel;
  * A family embeds this as the FIRST member of its own case struct and converts the
  * pointer back in its case functions (the usual C "base struct" idiom).
  */
+enum ab_slot {
+    AB_SLOT_REF,   /* output buffer the reference writes */
+    AB_SLOT_TEST,  /* output buffer a variant under test writes */
+    AB_SLOT_COUNT
+};
+
 #define AB_CASE_MAX_OWNED 32
 
 struct ab_case {
@@ -138,6 +147,8 @@ struct ab_case {
     uint64_t seed;
     void *owned[AB_CASE_MAX_OWNED];  /* buffers from ab_case_alloc, released by ab_case_free */
     size_t n_owned;
+    float *out_f32[AB_SLOT_COUNT];   /* optional single float output per slot (ab_case_outputs_f32) */
+    size_t n_out_f32;
 };
 
 /*
@@ -152,6 +163,15 @@ AB_API enum ab_status ab_case_new(const struct ab_family *family, const struct a
                                   size_t bytes, struct ab_case **out_case, struct ab_error *err);
 AB_API void *ab_case_alloc(struct ab_case *c, size_t bytes);
 AB_API void ab_case_free(struct ab_case *c);
+
+/*
+ * For families whose result is one float array: allocate it for both slots, filled
+ * with NaN so an output element a kernel forgets to write cannot pass the check; false
+ * when out of memory. ab_case_compare_f32 then serves directly as the family's
+ * case_compare (relative Frobenius error under the kernel's tolerance rule).
+ */
+AB_API bool ab_case_outputs_f32(struct ab_case *c, size_t n);
+AB_API void ab_case_compare_f32(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out_check);
 
 /* Designated initialisers for a family's three sweep tables (arrays, not pointers). */
 #define AB_SWEEPS(def, quick, test)                                                               \
@@ -172,11 +192,6 @@ struct ab_metric {
 
 #define AB_METRICS_MAX 32
 
-enum ab_slot {
-    AB_SLOT_REF,   /* output buffer the reference writes */
-    AB_SLOT_TEST,  /* output buffer a variant under test writes */
-    AB_SLOT_COUNT
-};
 
 /* Which measured peak a family's FLOP rate is a percentage of (speed.csv pct_peak). */
 enum ab_peak_kind {
