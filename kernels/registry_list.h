@@ -24,6 +24,7 @@
     FAMILY(moe_route)            \
     FAMILY(moe_ffn)              \
     FAMILY(moe_ffn_i8)           \
+    FAMILY(moe_dispatch)         \
     FAMILY(mha)                  \
     FAMILY(rope)                 \
     FAMILY(linear_attn)          \
@@ -56,6 +57,11 @@
 #define AB_KERNELS_MOE_FFN_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AVX512VNNI(moe_ffn_i8_avx512vnni)                                         \
     REF(moe_ffn_i8_ref)
+
+/* MoE dispatch + gather + combine alone, the layer's work around its GEMMs (kernels/moe) */
+#define AB_KERNELS_MOE_DISPATCH(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    REF(moe_dispatch_fast)                                                      \
+    REF(moe_dispatch_ref)
 
 /* Peak probes (kernels/probes): listed first, the runner measures them first */
 #define AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -94,6 +100,7 @@
     AB_KERNELS_MHA(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)        \
     AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)       \
     AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
-    AB_KERNELS_LSH_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
+    AB_KERNELS_LSH_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
+    AB_KERNELS_MOE_DISPATCH(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
 
 #endif /* ARCHBENCH_REGISTRY_LIST_H */

@@ -1,6 +1,6 @@
 /*
  * moe.h - Mixture-of-Experts: routing (moe_route), expert dispatch / FFN / combine
- * (moe_ffn), and parameter accounting.
+ * (moe_ffn), dispatch + combine alone (moe_dispatch), and parameter accounting.
  *
  * Routing. Gate logits L = X Wg^T (tokens x experts, Wg stored experts x d_model, fp32),
  * then one of the gates below. Selected experts of a token are listed by descending
@@ -116,6 +116,22 @@ struct ab_moe_ffn_args {
     float *y;                  /* n_tokens x d_model */
 };
 
+/*
+ * Dispatch + combine of an MoE layer alone (moe_dispatch): what the layer does around
+ * its expert GEMMs. Rows of Xp (and of Yp) are the kept (token, slot) pairs ordered by
+ * expert, then by token (then slot) order; n_rows = kept slots.
+ *   xp[r] = x[token of row r]                 (gather, the grouped GEMM's input layout)
+ *   y_t   = sum over kept slots s of t, in slot order, of weight[t,s] * yp[row of (t,s)]
+ */
+struct ab_moe_dispatch_args {
+    size_t n_tokens, d_model, n_experts;
+    const float *x;            /* n_tokens x d_model */
+    const float *yp;           /* expert outputs, (n_tokens * k) x d_model; first n_rows read */
+    struct ab_moe_routing route;
+    float *xp;                 /* out: (n_tokens * k) x d_model; first n_rows written */
+    float *y;                  /* out: n_tokens x d_model */
+};
+
 /* The INT8 expert FFN (see the top of this file); everything else as ab_moe_ffn_args. */
 struct ab_moe_ffn_i8_args {
     size_t n_tokens, d_model, d_ff, n_experts;
@@ -130,6 +146,7 @@ struct ab_moe_ffn_i8_args {
 AB_API extern const struct ab_family ab_family_moe_route;
 AB_API extern const struct ab_family ab_family_moe_ffn;
 AB_API extern const struct ab_family ab_family_moe_ffn_i8;
+AB_API extern const struct ab_family ab_family_moe_dispatch;
 
 /* Capacity per expert for the rule above (0 = unlimited when capacity_factor <= 0). */
 AB_API size_t ab_moe_capacity(size_t n_tokens, int k, size_t n_experts, float capacity_factor);
