@@ -102,6 +102,20 @@ double ab__lsh_bytes(const struct ab_shape *shape);
 
 /* ---- inputs and fidelity shared by linear_attn and lsh_attn ----------------------------- */
 
+/*
+ * Running sums of the fidelity figures both approximate families report against exact
+ * attention on sampled rows. Callers add attention-mass overlap and the exact top-1
+ * mass themselves (their weights differ); ab__fidelity_add_row adds the output-row
+ * part; ab__fidelity_emit writes rel_err_vs_exact, cosine_vs_exact (mean per row),
+ * attn_mass_overlap, exact_top1_mass (means per row) and metric_rows.
+ */
+struct ab__fidelity {
+    double diff2, ref2, cos_sum, overlap, top1;
+    size_t n_rows;
+};
+void ab__fidelity_add_row(struct ab__fidelity *f, const float *approx, const double *exact, size_t n);
+size_t ab__fidelity_emit(const struct ab__fidelity *f, struct ab_metric *out);
+
 enum ab__attn_dist { AB__DIST_GAUSSIAN, AB__DIST_CLUSTERED, AB__DIST_COUNT };
 
 /*

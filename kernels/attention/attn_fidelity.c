@@ -80,3 +80,30 @@ void ab__attn_exact_rows(const float *q, const float *k, const float *v, size_t 
         }
     }
 }
+
+void ab__fidelity_add_row(struct ab__fidelity *f, const float *approx, const double *exact, size_t n)
+{
+    double dot = 0.0, aa = 0.0, ee = 0.0;
+    for (size_t e = 0; e < n; e++) {
+        double x = (double)approx[e], y = exact[e];
+        f->diff2 += (x - y) * (x - y);
+        dot += x * y;
+        aa += x * x;
+        ee += y * y;
+    }
+    f->ref2 += ee;
+    f->cos_sum += aa > 0.0 && ee > 0.0 ? dot / sqrt(aa * ee) : 0.0;
+    f->n_rows++;
+}
+
+size_t ab__fidelity_emit(const struct ab__fidelity *f, struct ab_metric *out)
+{
+    double rows = (double)f->n_rows;
+    size_t k = 0;
+    out[k++] = (struct ab_metric){"rel_err_vs_exact", f->ref2 > 0.0 ? sqrt(f->diff2 / f->ref2) : (double)NAN, "ratio"};
+    out[k++] = (struct ab_metric){"cosine_vs_exact", f->cos_sum / rows, "ratio"};
+    out[k++] = (struct ab_metric){"attn_mass_overlap", f->overlap / rows, "ratio"};
+    out[k++] = (struct ab_metric){"exact_top1_mass", f->top1 / rows, "ratio"};
+    out[k++] = (struct ab_metric){"metric_rows", rows, "rows"};
+    return k;
+}

@@ -169,7 +169,7 @@ static size_t lin_case_metrics(struct ab_case *c, struct ab_metric *out)
     double *o = ab_malloc(n_rows * dv * sizeof *o);
     double *w = ab_malloc(n * sizeof *w);
     size_t k = 0;
-    double diff2 = 0.0, ref2 = 0.0, cos_sum = 0.0, overlap = 0.0, top1 = 0.0;
+    struct ab__fidelity fid = {0};
     if (!rows || !p || !o || !w)
         goto done;
     for (size_t r = 0; r < n_rows; r++)
@@ -192,25 +192,11 @@ static size_t lin_case_metrics(struct ab_case *c, struct ab_metric *out)
             ov += wj < pj ? wj : pj;
             mx = pj > mx ? pj : mx;
         }
-        overlap += ov;
-        top1 += mx;
-        const float *ol = l->base.out_f32[AB_SLOT_REF] + i * dv;
-        double dot = 0.0, ll = 0.0, ee = 0.0;
-        for (size_t e = 0; e < dv; e++) {
-            double x = (double)ol[e], y = o[r * dv + e];
-            diff2 += (x - y) * (x - y);
-            ref2 += y * y;
-            dot += x * y;
-            ll += x * x;
-            ee += y * y;
-        }
-        cos_sum += ll > 0.0 && ee > 0.0 ? dot / sqrt(ll * ee) : 0.0;
+        fid.overlap += ov;
+        fid.top1 += mx;
+        ab__fidelity_add_row(&fid, l->base.out_f32[AB_SLOT_REF] + i * dv, o + r * dv, dv);
     }
-    out[k++] = (struct ab_metric){"rel_err_vs_exact", ref2 > 0.0 ? sqrt(diff2 / ref2) : (double)NAN, "ratio"};
-    out[k++] = (struct ab_metric){"cosine_vs_exact", cos_sum / (double)n_rows, "ratio"};
-    out[k++] = (struct ab_metric){"attn_mass_overlap", overlap / (double)n_rows, "ratio"};
-    out[k++] = (struct ab_metric){"exact_top1_mass", top1 / (double)n_rows, "ratio"};
-    out[k++] = (struct ab_metric){"metric_rows", (double)n_rows, "rows"};
+    k += ab__fidelity_emit(&fid, out + k);
 done:
     ab_free(rows);
     ab_free(p);

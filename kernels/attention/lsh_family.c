@@ -467,7 +467,8 @@ static size_t lsh_case_metrics(struct ab_case *c, struct ab_metric *out)
     double *lse = ab_malloc(R * sizeof *lse);
     void *ws = ab_aligned_alloc(64, ref_bytes(n, d, R, a->n_buckets));
     size_t k = 0;
-    double diff2 = 0.0, ref2 = 0.0, cos_sum = 0.0, overlap = 0.0, top1 = 0.0, recall = 0.0, evaluated = 0.0;
+    struct ab__fidelity fid = {0};
+    double recall = 0.0, evaluated = 0.0;
     if (!rows || !p || !o || !wt || !lse || !ws)
         goto done;
     struct ref_ws w;
@@ -524,27 +525,13 @@ static size_t lsh_case_metrics(struct ab_case *c, struct ab_metric *out)
             ov += wt[j] < pj ? wt[j] : pj;
             mx = pj > mx ? pj : mx;
         }
-        overlap += ov;
-        top1 += mx;
+        fid.overlap += ov;
+        fid.top1 += mx;
         recall += rc;
         evaluated += (double)n_union / (double)lim;
-        const float *ol = l->base.out_f32[AB_SLOT_REF] + i * d;
-        double dot = 0.0, ll = 0.0, ee = 0.0;
-        for (size_t e = 0; e < d; e++) {
-            double x = (double)ol[e], y = o[r * d + e];
-            diff2 += (x - y) * (x - y);
-            ref2 += y * y;
-            dot += x * y;
-            ll += x * x;
-            ee += y * y;
-        }
-        cos_sum += ll > 0.0 && ee > 0.0 ? dot / sqrt(ll * ee) : 0.0;
+        ab__fidelity_add_row(&fid, l->base.out_f32[AB_SLOT_REF] + i * d, o + r * d, d);
     }
-    out[k++] = (struct ab_metric){"rel_err_vs_exact", ref2 > 0.0 ? sqrt(diff2 / ref2) : (double)NAN, "ratio"};
-    out[k++] = (struct ab_metric){"cosine_vs_exact", cos_sum / (double)n_rows, "ratio"};
-    out[k++] = (struct ab_metric){"attn_mass_overlap", overlap / (double)n_rows, "ratio"};
-    out[k++] = (struct ab_metric){"exact_top1_mass", top1 / (double)n_rows, "ratio"};
-    out[k++] = (struct ab_metric){"metric_rows", (double)n_rows, "rows"};
+    k += ab__fidelity_emit(&fid, out + k);
     out[k++] = (struct ab_metric){"attn_mass_recall", recall / (double)n_rows, "ratio"};
     out[k++] = (struct ab_metric){"keys_evaluated", evaluated / (double)n_rows, "ratio"};
 done:
