@@ -113,43 +113,6 @@ struct disp_case {
     size_t y_elems, xp_elems;  /* xp_elems: kept rows * d_model, the part written */
 };
 
-void ab__moe_fill_router(struct ab_rng *rng, int64_t dist, int64_t spread, size_t n_t, size_t d, size_t n_e,
-                         float *x, float *wg);
-
-/* Route the case with the reference router (untimed), as moe_ffn does. */
-static enum ab_status route_case(const struct ab_shape *shape, struct ab_rng *rng, float *x, int32_t *expert,
-                                 float *weight, uint8_t *keep)
-{
-    size_t n_t = (size_t)shape->v[P_T], d = (size_t)shape->v[P_D], n_e = (size_t)shape->v[P_E];
-    float *wg = ab_aligned_alloc(AB_ALIGN_BYTES, n_e * d * sizeof(float));
-    float *xr = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * d * sizeof(float));
-    const struct ab_kernel *ref = ab_kernel_ref(&ab_family_moe_route);
-    struct ab_shape rs;
-    ab_shape_default(&ab_family_moe_route, &rs);
-    rs.v[AB__RT_TOKENS] = (int64_t)n_t;
-    rs.v[AB__RT_D_MODEL] = (int64_t)d;
-    rs.v[AB__RT_EXPERTS] = (int64_t)n_e;
-    size_t wsb = ref->workspace_bytes(&rs, 1);
-    void *ws = ab_aligned_alloc(AB_ALIGN_BYTES, wsb ? wsb : 1);
-    enum ab_status st = AB_ENOMEM;
-    if (wg && xr && ws) {
-        ab__moe_fill_router(rng, shape->v[P_DIST], 10, n_t, d, n_e, xr, wg);
-        memcpy(x, xr, n_t * d * sizeof(float));
-        struct ab_moe_route_args ra = {
-            .n_tokens = n_t, .d_model = d, .n_experts = n_e, .x = xr, .w_gate = wg, .sel_bias = NULL,
-            .gate = (enum ab_moe_gate)shape->v[P_GATE], .k = (int)shape->v[P_K], .renormalize = true,
-            .tau = 0.3f, .top_p = 0.5f, .route_scale = 1.0f, .capacity_factor = (float)shape->v[P_CAP] / 100.0f,
-            .expert = expert, .weight = weight, .keep = keep,
-        };
-        struct ab_exec ex = {.n_threads = 1, .workspace = ws, .workspace_bytes = wsb};
-        st = ref->fn.moe_route(&ra, &ex);
-    }
-    ab_free(wg);
-    ab_free(xr);
-    ab_free(ws);
-    return st;
-}
-
 static enum ab_status disp_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                     struct ab_error *err)
 {
@@ -180,7 +143,8 @@ static enum ab_status disp_case_new(const struct ab_shape *shape, uint64_t seed,
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
-    st = route_case(shape, &rng, x, expert, weight, keep);
+    st = ab__moe_route_case(&rng, n_t, d, (size_t)shape->v[P_E], (enum ab_moe_gate)shape->v[P_GATE],
+                            (int)shape->v[P_K], shape->v[P_CAP], shape->v[P_DIST], x, expert, weight, keep);
     if (st != AB_OK) {
         ab_case_free(base);
         return ab_error_set(err, st, "moe_dispatch: routing the case failed");

@@ -110,43 +110,6 @@ static void ffn_case_free(struct ab_case *c)
     ab_free(g);
 }
 
-void ab__moe_fill_router(struct ab_rng *rng, int64_t dist, int64_t spread, size_t n_t, size_t d, size_t n_e,
-                         float *x, float *wg);
-
-/* Route the case with the reference router (untimed). */
-static enum ab_status route_case(struct ffn_case *g, struct ab_rng *rng, const struct ab_shape *shape)
-{
-    size_t n_t = g->args.n_tokens, d = g->args.d_model, n_e = g->args.n_experts;
-    float *wg = ab_aligned_alloc(AB_ALIGN_BYTES, n_e * d * sizeof(float));
-    float *xr = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * d * sizeof(float));
-    const struct ab_kernel *ref = ab_kernel_ref(&ab_family_moe_route);
-    struct ab_shape rs;
-    ab_shape_default(&ab_family_moe_route, &rs);
-    rs.v[AB__RT_TOKENS] = (int64_t)n_t;
-    rs.v[AB__RT_D_MODEL] = (int64_t)d;
-    rs.v[AB__RT_EXPERTS] = (int64_t)n_e;
-    size_t wsb = ref->workspace_bytes(&rs, 1);
-    void *ws = ab_aligned_alloc(AB_ALIGN_BYTES, wsb);
-    enum ab_status st = AB_ENOMEM;
-    if (wg && xr && ws) {
-        /* the router sees x itself, so dist = one_expert also shapes the FFN input */
-        ab__moe_fill_router(rng, shape->v[P_DIST], 10, n_t, d, n_e, xr, wg);
-        memcpy(g->x, xr, n_t * d * sizeof(float));
-        struct ab_moe_route_args ra = {
-            .n_tokens = n_t, .d_model = d, .n_experts = n_e, .x = xr, .w_gate = wg, .sel_bias = NULL,
-            .gate = (enum ab_moe_gate)shape->v[P_GATE], .k = (int)shape->v[P_K], .renormalize = true,
-            .tau = 0.3f, .top_p = 0.5f, .route_scale = 1.0f, .capacity_factor = (float)shape->v[P_CAP] / 100.0f,
-            .expert = g->expert, .weight = g->weight, .keep = g->keep,
-        };
-        struct ab_exec ex = {.n_threads = 1, .workspace = ws, .workspace_bytes = wsb};
-        st = ref->fn.moe_route(&ra, &ex);
-    }
-    ab_free(wg);
-    ab_free(xr);
-    ab_free(ws);
-    return st;
-}
-
 static enum ab_status ffn_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                    struct ab_error *err)
 {
@@ -182,7 +145,9 @@ static enum ab_status ffn_case_new(const struct ab_shape *shape, uint64_t seed, 
     }
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
-    enum ab_status st = route_case(g, &rng, shape);
+    enum ab_status st = ab__moe_route_case(&rng, g->args.n_tokens, g->args.d_model, g->args.n_experts,
+                                           (enum ab_moe_gate)shape->v[P_GATE], (int)shape->v[P_K], shape->v[P_CAP],
+                                           shape->v[P_DIST], g->x, g->expert, g->weight, g->keep);
     if (st != AB_OK) {
         ffn_case_free(&g->base);
         return ab_error_set(err, st, "moe_ffn: routing the case failed");

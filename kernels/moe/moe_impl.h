@@ -60,6 +60,15 @@ void ab__moe_apply_capacity(const struct ab_moe_route_args *args, size_t *counts
  * token of dispatched row r; slot_row[t * k + s]: row of slot s of token t, or -1.
  * AB_EINVAL for an expert index >= n_e.
  */
+struct ab_rng;
+/* Seeded router inputs (x: n_t x d, wg: n_e x d); see moe_route_family.c. */
+void ab__moe_fill_router(struct ab_rng *rng, int64_t dist, int64_t spread, size_t n_t, size_t d, size_t n_e,
+                         float *x, float *wg);
+/* Route a layer case with the reference router, untimed (moe_route_family.c). */
+enum ab_status ab__moe_route_case(struct ab_rng *rng, size_t n_t, size_t d, size_t n_e, enum ab_moe_gate gate, int k,
+                                  int64_t cap_pct, int64_t dist, float *x, int32_t *expert, float *weight,
+                                  uint8_t *keep);
+
 enum ab_status ab__moe_dispatch(const struct ab_moe_routing *route, size_t n_e, size_t *off, int32_t *rows,
                                 int32_t *slot_row);
 /* Combine: y_t = sum over kept slots in slot order of weight * yp[slot_row] (d wide). */

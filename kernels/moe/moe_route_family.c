@@ -227,9 +227,7 @@ static void route_case_free(struct ab_case *c)
     ab_free(g);
 }
 
-/* Seeded router inputs; shared with the moe_ffn family through ab__moe_fill_router. */
-void ab__moe_fill_router(struct ab_rng *rng, int64_t dist, int64_t spread, size_t n_t, size_t d, size_t n_e,
-                         float *x, float *wg);
+/* Seeded router inputs; shared with the layer families through moe_impl.h. */
 void ab__moe_fill_router(struct ab_rng *rng, int64_t dist, int64_t spread, size_t n_t, size_t d, size_t n_e,
                          float *x, float *wg)
 {
@@ -250,6 +248,44 @@ void ab__moe_fill_router(struct ab_rng *rng, int64_t dist, int64_t spread, size_
         for (size_t e = 0; e < n_e; e++)
             wg[e * d] = e == 0 ? 4.0f : 0.0f;
     }
+}
+
+/*
+ * Route a layer case (moe_ffn, moe_ffn_i8, moe_dispatch) with the reference router,
+ * untimed: seeded router inputs, the router's own x copied to `x` (so dist = one_expert
+ * also shapes the layer input), and the chosen experts, weights and keep flags.
+ * Renormalised top-k / threshold with tau 0.3, as the layer families document.
+ */
+enum ab_status ab__moe_route_case(struct ab_rng *rng, size_t n_t, size_t d, size_t n_e, enum ab_moe_gate gate, int k,
+                                  int64_t cap_pct, int64_t dist, float *x, int32_t *expert, float *weight,
+                                  uint8_t *keep)
+{
+    float *wg = ab_aligned_alloc(AB_ALIGN_BYTES, n_e * d * sizeof(float));
+    float *xr = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * d * sizeof(float));
+    const struct ab_kernel *ref = ab_kernel_ref(&ab_family_moe_route);
+    struct ab_shape rs;
+    ab_shape_default(&ab_family_moe_route, &rs);
+    rs.v[AB__RT_TOKENS] = (int64_t)n_t;
+    rs.v[AB__RT_D_MODEL] = (int64_t)d;
+    rs.v[AB__RT_EXPERTS] = (int64_t)n_e;
+    size_t wsb = ref->workspace_bytes(&rs, 1);
+    void *ws = ab_aligned_alloc(AB_ALIGN_BYTES, wsb ? wsb : 1);
+    enum ab_status st = AB_ENOMEM;
+    if (wg && xr && ws) {
+        ab__moe_fill_router(rng, dist, 10, n_t, d, n_e, xr, wg);
+        memcpy(x, xr, n_t * d * sizeof(float));
+        struct ab_moe_route_args ra = {
+            .n_tokens = n_t, .d_model = d, .n_experts = n_e, .x = xr, .w_gate = wg, .sel_bias = NULL,
+            .gate = gate, .k = k, .renormalize = true, .tau = 0.3f, .top_p = 0.5f, .route_scale = 1.0f,
+            .capacity_factor = (float)cap_pct / 100.0f, .expert = expert, .weight = weight, .keep = keep,
+        };
+        struct ab_exec ex = {.n_threads = 1, .workspace = ws, .workspace_bytes = wsb};
+        st = ref->fn.moe_route(&ra, &ex);
+    }
+    ab_free(wg);
+    ab_free(xr);
+    ab_free(ws);
+    return st;
 }
 
 static enum ab_status route_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
