@@ -6,12 +6,14 @@
  * Runs with 1 and 2 threads, since partitioning bugs only show with several.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <criterion/criterion.h>
 
 #include "archbench/alloc.h"
+#include "archbench/check.h"
 #include "archbench/cpu.h"
 #include "archbench/kernel.h"
 
@@ -77,11 +79,12 @@ Test(equivalence, every_variant_matches_its_reference)
 
 Test(equivalence, a_wrong_result_is_caught)
 {
-    /* The checker itself must fail a wrong answer: run the reference into both slots,
-     * then corrupt one element of the test slot through a second case run on another
-     * seed (different inputs, so a different product). */
+    /* The checker must fail wrong answers, or every pass above means nothing: a real
+     * reference output from the case machinery, then copies with one element off, one
+     * NaN where the reference is finite, one Inf of the wrong sign, and an int32 mismatch. */
     const struct ab_family *fam = ab_family_find("gemm_f32");
     const struct ab_kernel *ref = ab_kernel_ref(fam);
+    const struct ab_kernel *opt = ab_kernel_find("gemm_f32_openblas");
     struct ab_shape shape;
     ab_shape_default(fam, &shape);
     shape.v[0] = 9;
@@ -96,4 +99,36 @@ Test(equivalence, a_wrong_result_is_caught)
     cr_assert(chk.ok, "identical runs agree: %s", chk.detail);
     cr_assert_eq(chk.err, 0.0);
     fam->case_free(c);
+
+    enum { N = 99 };
+    float r[N], t[N];
+    for (int i = 0; i < N; i++)
+        r[i] = t[i] = (float)(i % 7) - 3.0f + 0.25f;
+    double tol = opt ? ab_kernel_tolerance(opt, &shape) : 1e-6;
+    ab_check_f32(r, t, N, tol, &chk);
+    cr_assert(chk.ok);
+    t[42] *= 1.001f;
+    ab_check_f32(r, t, N, tol, &chk);
+    cr_assert_not(chk.ok, "a 0.1%% error in one element of %d is caught: err %g tol %g", N, chk.err, tol);
+    cr_assert_gt(chk.max_abs_err, 0.0);
+    t[42] = r[42];
+    t[7] = NAN;
+    ab_check_f32(r, t, N, tol, &chk);
+    cr_assert_not(chk.ok, "NaN where the reference is finite is caught");
+    cr_assert_eq(chk.n_nonfinite_mismatch, 1);
+    r[7] = INFINITY;
+    t[7] = -INFINITY;
+    ab_check_f32(r, t, N, tol, &chk);
+    cr_assert_not(chk.ok, "Inf of the wrong sign is caught");
+    t[7] = INFINITY;
+    ab_check_f32(r, t, N, tol, &chk);
+    cr_assert(chk.ok, "same Inf at the same place agrees");
+
+    int32_t ri[N], ti[N];
+    for (int i = 0; i < N; i++)
+        ri[i] = ti[i] = i * 1000 - 7;
+    ti[98] += 1;
+    ab_check_i32(ri, ti, N, &chk);
+    cr_assert_not(chk.ok, "an integer accumulator off by one is caught");
+    cr_assert_eq(chk.n_mismatch, 1);
 }
