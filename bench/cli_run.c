@@ -8,20 +8,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "archbench/arena.h"
 #include "archbench/report.h"
+#include "archbench/results.h"
 #include "archbench/run.h"
 
 #include "cli.h"
 
 static volatile sig_atomic_t stop_requested;
 
+/* First Ctrl-C: stop after the current item (said at once, from the handler, with
+ * write(2), the async-signal-safe way); second: abandon the current item too. */
 static void on_sigint(int sig)
 {
     (void)sig;
-    stop_requested = 1;
+    static const char first[] = "\narchbench run: stopping after the current item (Ctrl-C again abandons it)\n";
+    static const char second[] = "\narchbench run: abandoning the current item\n";
+    if (stop_requested < 2)
+        stop_requested++;
+    if (stop_requested == 1)
+        (void)!write(STDERR_FILENO, first, sizeof first - 1);
+    else
+        (void)!write(STDERR_FILENO, second, sizeof second - 1);
 }
 
 static void help(FILE *out)
@@ -34,9 +45,11 @@ static void help(FILE *out)
             "row carries %% of peak measured in the same run.\n"
             "\n"
             "  -f, --filter RE        PCRE2 regex over '<family>/<kernel>'; leading '-' negates\n"
-            "  -s, --set P=V1,V2,...  override shape parameter P (repeatable; cartesian product)\n"
+            "  -s, --set P=V1,V2,...  override shape parameter P (repeatable; cartesian product);\n"
+            "                         FAMILY.P=V scopes it to one family (gemm_f32.k=512)\n"
             "  -t, --threads N[,M]    thread counts (default 1)\n"
-            "  -r, --repetitions R    repetitions per item (default 10, quick 5)\n"
+            "  -r, --repetitions R    repetitions per item (default 10, quick 6: the fewest with a\n"
+            "                         95%% interval of the median)\n"
             "  -m, --min-time S       minimum seconds per repetition (default 0.1, quick 0.03)\n"
             "      --max-item-time S  budget per item; fewer repetitions (>= 3) beyond it (default 30)\n"
             "  -e, --events LIST      PAPI presets/native events (default: cycles, instructions,\n"
@@ -44,7 +57,9 @@ static void help(FILE *out)
             "      --multiplex        let PAPI multiplex events (values scaled, flagged)\n"
             "  -o, --out DIR          output folder (default archbench-results)\n"
             "  -q, --quick            small sweep (about a minute)\n"
-            "      --resume DIR       continue an interrupted run in DIR\n"
+            "      --resume DIR       continue the interrupted run in DIR with its own plan, options\n"
+            "                         and peaks (a conflicting option is refused)\n"
+            "      --overwrite        replace a run already in the --out folder (else refused)\n"
             "      --seed S           input seed (default 1)\n"
             "      --tdp W            energy estimate model: W watts x time, when no energy counter\n"
             "      --no-pin           do not pin threads to CPUs\n"
@@ -67,15 +82,29 @@ static bool parse_double(const char *s, double *out)
     return true;
 }
 
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+        return ws.ws_col;
+    return 80;
+}
+
+/* One line, cut to the terminal's width (a wrapped line would scroll on every update). */
 static void progress(void *user, const struct ab_run_progress *p)
 {
     (void)user;
+    char line[1024];
     if (isnan(p->remaining_s))
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s %s t=%d  %.0fs", p->index, p->total, p->kernel, p->shape, p->threads,
-                p->elapsed_s);
+        snprintf(line, sizeof line, "[%zu/%zu] %.0fs  %s t=%d %s", p->index, p->total, p->elapsed_s, p->kernel,
+                 p->threads, p->shape);
     else
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s %s t=%d  %.0fs, ~%.0fs left", p->index, p->total, p->kernel, p->shape,
-                p->threads, p->elapsed_s, p->remaining_s);
+        snprintf(line, sizeof line, "[%zu/%zu] %.0fs, ~%.0fs left  %s t=%d %s", p->index, p->total, p->elapsed_s,
+                 p->remaining_s, p->kernel, p->threads, p->shape);
+    size_t width = (size_t)terminal_columns() - 1;
+    if (strlen(line) > width)
+        line[width] = '\0';
+    fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
 }
 
@@ -85,47 +114,95 @@ static void warning(void *user, const char *message)
     fprintf(stderr, "archbench run: warning: %s\n", message);
 }
 
-/* The readable summary: one line per speed row. */
+/* Is "k=v" token `tok` (len bytes) in every row's shape of this family? */
+static bool common_token(const struct ab_results *res, const char *family, const char *tok, size_t len)
+{
+    for (size_t i = 0; i < res->n_rows; i++) {
+        const struct ab_result_row *row = &res->rows[i];
+        if (strcmp(row->key.family, family) != 0)
+            continue;
+        bool found = false;
+        for (const char *p = row->key.shape; *p && !found;) {
+            size_t l = strcspn(p, ",");
+            found = l == len && strncmp(p, tok, len) == 0;
+            p += l + (p[l] == ',');
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* The parameters that vary within the family (the others are printed once above it),
+ * so every row stays distinguishable however long the full shape is. */
+static void varying_shape(const struct ab_results *res, const struct ab_result_row *row, char *buf, size_t n,
+                          char *common, size_t n_common)
+{
+    buf[0] = common[0] = '\0';
+    for (const char *p = row->key.shape; *p;) {
+        size_t l = strcspn(p, ",");
+        bool all = common_token(res, row->key.family, p, l);
+        char *dst = all ? common : buf;
+        size_t cap = all ? n_common : n, len = strlen(dst);
+        if (len + l + 2 < cap) {
+            if (len)
+                dst[len++] = ',';
+            memcpy(dst + len, p, l);
+            dst[len + l] = '\0';
+        }
+        p += l + (p[l] == ',');
+    }
+    if (!buf[0])
+        snprintf(buf, n, "-");
+}
+
+/* The readable summary, from the results model: one line per item, grouped by family. */
 static void print_summary(const char *dir)
 {
-    char path[1200];
-    snprintf(path, sizeof path, "%s/speed.csv", dir);
-    struct ab_arena arena;
-    ab_arena_init(&arena, 0);
-    struct ab_csv_table t;
-    struct ab_csv_options o = {.delim = ',', .quoting = true};
-    if (ab_csv_read(path, &o, &arena, &t, NULL) != AB_OK) {
-        ab_arena_release(&arena);
+    struct ab_results res;
+    struct ab_error err;
+    bool journal = false;
+    if (ab_results_read(dir, journal, &res, &err) != AB_OK) {
+        fprintf(stderr, "archbench run: no summary: %s\n", err.msg);
         return;
     }
-    int col[8];
-    static const char *const want[8] = {"kernel", "shape", "threads", "verified", "median_ns", "gflops",
-                                        "pct_peak_compute", "speedup_vs_ref"};
-    for (int i = 0; i < 8; i++) {
-        col[i] = -1;
-        for (size_t c = 0; c < t.n_cols; c++)
-            if (strcmp(t.cells[c], want[i]) == 0)
-                col[i] = (int)c;
-        if (col[i] < 0) {
-            ab_arena_release(&arena);
-            return;
+    printf("%-24s %-34s %3s %-9s %11s %9s %-7s %8s %7s %s\n", "kernel", "shape (varying)", "thr", "verified",
+           "median_us", "rate", "unit", "%bound", "vs_ref", "flags");
+    const char *family = "";
+    for (size_t i = 0; i < res.n_rows; i++) {
+        const struct ab_result_row *row = &res.rows[i];
+        char shape[256], common[256];
+        varying_shape(&res, row, shape, sizeof shape, common, sizeof common);
+        if (strcmp(family, row->key.family) != 0) {
+            family = row->key.family;
+            printf("-- %s%s%s%s\n", family, common[0] ? "  (all rows: " : "", common, common[0] ? ")" : "");
         }
+        double rate = row->compute_kind == AB_COMPUTE_INT8 ? row->gops : row->gflops;
+        const char *unit = row->compute_kind == AB_COMPUTE_INT8 ? "GOP/s" : "GFLOP/s";
+        if (isnan(rate)) {
+            rate = row->gbytes_per_s;
+            unit = "GB/s";
+        }
+        char med_s[32], rate_s[32], pb_s[32], sp_s[32], flags[64] = "";
+        snprintf(med_s, sizeof med_s, isnan(row->median_ns) ? "NA" : "%.1f", row->median_ns / 1e3);
+        snprintf(rate_s, sizeof rate_s, isnan(rate) ? "NA" : "%.1f", rate);
+        snprintf(pb_s, sizeof pb_s, isnan(row->pct_bound) ? "NA" : "%.0f%%%c", row->pct_bound,
+                 row->bound == AB_BOUND_MEMORY ? 'm' : 'c');
+        snprintf(sp_s, sizeof sp_s, isnan(row->speedup_vs_ref) ? "NA" : "%.2fx", row->speedup_vs_ref);
+        if (row->implausible)
+            strcat(flags, "IMPLAUSIBLE ");
+        if (row->noisy)
+            strcat(flags, "noisy ");
+        if (row->timed && row->clean_repetitions < row->repetitions) {
+            size_t len = strlen(flags);
+            snprintf(flags + len, sizeof flags - len, "preempted %d/%d", row->repetitions - row->clean_repetitions,
+                     row->repetitions);
+        }
+        printf("%-24s %-34s %3d %-9s %11s %9s %-7s %8s %7s %s\n", row->key.kernel, shape, row->key.threads,
+               ab_verdict_name(row->verdict), med_s, rate_s, unit, pb_s, sp_s, flags);
     }
-    printf("%-22s %-44s %3s %-9s %12s %9s %7s %8s\n", "kernel", "shape", "thr", "verified", "median_us", "GFLOP/s",
-           "%peak", "vs_ref");
-    for (size_t r = 1; r < t.n_rows; r++) {
-        const char **row = t.cells + r * t.n_cols;
-        double med = strtod(row[col[4]], NULL), gf = strtod(row[col[5]], NULL);
-        double pp = strtod(row[col[6]], NULL), sp = strtod(row[col[7]], NULL);
-        char med_s[32], gf_s[32], pp_s[32], sp_s[32];
-        snprintf(med_s, sizeof med_s, strcmp(row[col[4]], "NA") ? "%.1f" : "NA", med / 1e3);
-        snprintf(gf_s, sizeof gf_s, strcmp(row[col[5]], "NA") ? "%.1f" : "NA", gf);
-        snprintf(pp_s, sizeof pp_s, strcmp(row[col[6]], "NA") ? "%.0f%%" : "NA", pp);
-        snprintf(sp_s, sizeof sp_s, strcmp(row[col[7]], "NA") ? "%.2fx" : "NA", sp);
-        printf("%-22s %-44.44s %3s %-9s %12s %9s %7s %8s\n", row[col[0]], row[col[1]], row[col[2]], row[col[3]],
-               med_s, gf_s, pp_s, sp_s);
-    }
-    ab_arena_release(&arena);
+    printf("%%bound: of the roofline bound (c: compute, m: memory) from the peaks measured in this run\n");
+    ab_results_release(&res);
 }
 
 static int add_set(struct ab_run_options *o, char *spec)
@@ -163,7 +240,7 @@ static int parse_threads(struct ab_run_options *o, char *list)
 
 int ab__cli_run(int argc, char **argv)
 {
-    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM };
+    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE };
     static const struct option options[] = {
         {"filter", required_argument, NULL, 'f'},      {"set", required_argument, NULL, 's'},
         {"threads", required_argument, NULL, 't'},     {"repetitions", required_argument, NULL, 'r'},
@@ -173,7 +250,8 @@ int ab__cli_run(int argc, char **argv)
         {"resume", required_argument, NULL, OPT_RESUME}, {"seed", required_argument, NULL, OPT_SEED},
         {"tdp", required_argument, NULL, OPT_TDP},     {"no-pin", no_argument, NULL, OPT_NO_PIN},
         {"no-probes", no_argument, NULL, OPT_NO_PROBES}, {"peaks-from", required_argument, NULL, OPT_PEAKS_FROM},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
+        {"overwrite", no_argument, NULL, OPT_OVERWRITE}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     /* Recorded in context.json; joined before parsing, which splits lists in place. */
     char command[1024] = "archbench";
@@ -190,14 +268,17 @@ int ab__cli_run(int argc, char **argv)
         switch (c) {
         case 'f':
             o.filter = optarg;
+            o.given |= AB_RUN_GIVEN_FILTER;
             break;
         case 's':
             if ((rc = add_set(&o, optarg)) != 0)
                 return rc;
+            o.given |= AB_RUN_GIVEN_SETS;
             break;
         case 't':
             if ((rc = parse_threads(&o, optarg)) != 0)
                 return rc;
+            o.given |= AB_RUN_GIVEN_THREADS;
             break;
         case 'r': {
             char *end = NULL;
@@ -206,28 +287,34 @@ int ab__cli_run(int argc, char **argv)
                 return ab__cli_usage_error("run", "--repetitions: '%s' is not in 1..256", optarg);
             o.repetitions = (int)n;
             reps_set = true;
+            o.given |= AB_RUN_GIVEN_REPETITIONS;
             break;
         }
         case 'm':
             if (!parse_double(optarg, &o.min_time_s))
                 return ab__cli_usage_error("run", "--min-time: '%s' is not a duration in seconds", optarg);
             min_time_set = true;
+            o.given |= AB_RUN_GIVEN_MIN_TIME;
             break;
         case OPT_MAX_ITEM:
             if (!parse_double(optarg, &o.max_item_s) || o.max_item_s <= 0.0)
                 return ab__cli_usage_error("run", "--max-item-time: '%s' is not a positive duration", optarg);
+            o.given |= AB_RUN_GIVEN_MAX_ITEM;
             break;
         case 'e':
             o.events = optarg;
+            o.given |= AB_RUN_GIVEN_EVENTS;
             break;
         case OPT_MULTIPLEX:
             o.multiplex = true;
+            o.given |= AB_RUN_GIVEN_MULTIPLEX;
             break;
         case 'o':
             o.out_dir = optarg;
             break;
         case 'q':
             o.quick = true;
+            o.given |= AB_RUN_GIVEN_QUICK;
             break;
         case OPT_RESUME:
             o.out_dir = optarg;
@@ -239,21 +326,29 @@ int ab__cli_run(int argc, char **argv)
             if (end == optarg || *end)
                 return ab__cli_usage_error("run", "--seed: '%s' is not a number", optarg);
             o.seed = s;
+            o.given |= AB_RUN_GIVEN_SEED;
             break;
         }
         case OPT_TDP:
             if (!parse_double(optarg, &d) || d <= 0.0)
                 return ab__cli_usage_error("run", "--tdp: '%s' is not a power in watts", optarg);
             o.tdp_w = d;
+            o.given |= AB_RUN_GIVEN_TDP;
             break;
         case OPT_NO_PIN:
             o.pin = false;
+            o.given |= AB_RUN_GIVEN_PIN;
             break;
         case OPT_NO_PROBES:
             o.probes = false;
+            o.given |= AB_RUN_GIVEN_PROBES;
             break;
         case OPT_PEAKS_FROM:
             o.peaks_from = optarg;
+            o.given |= AB_RUN_GIVEN_PEAKS_FROM;
+            break;
+        case OPT_OVERWRITE:
+            o.overwrite = true;
             break;
         case 'h':
             help(stdout);
@@ -264,9 +359,10 @@ int ab__cli_run(int argc, char **argv)
     }
     if (optind < argc)
         return ab__cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
-    if (o.quick) {
+    if (o.quick && !o.resume) {
+        /* 6 repetitions: the fewest with a 95% order-statistic interval of the median. */
         if (!reps_set)
-            o.repetitions = 5;
+            o.repetitions = 6;
         if (!min_time_set)
             o.min_time_s = 0.03;
         o.max_item_s = o.max_item_s < 3.0 ? o.max_item_s : 3.0;
@@ -295,8 +391,10 @@ int ab__cli_run(int argc, char **argv)
                                                                                               : AB_EXIT_FAIL;
     }
     print_summary(o.out_dir);
-    fprintf(stderr, "archbench run: %zu items (%zu measured, %zu resumed, %zu failed verification) -> %s/\n",
-            res.n_items, res.n_done, res.n_resumed, res.n_failed, o.out_dir);
+    fprintf(stderr,
+            "archbench run: %zu items (%zu measured, %zu resumed, %zu failed verification, %zu implausible, %zu with "
+            "preempted repetitions) -> %s/\n",
+            res.n_items, res.n_done, res.n_resumed, res.n_failed, res.n_implausible, res.n_preempted, o.out_dir);
     if (st == AB_EINTERRUPTED) {
         fprintf(stderr, "archbench run: %s; continue with --resume %s\n", err.msg, o.out_dir);
         return AB_EXIT_FAIL;

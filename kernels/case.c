@@ -65,3 +65,16 @@ void ab_case_compare_f32(const struct ab_case *c, const struct ab_kernel *kernel
     ab_check_f32(c->out_f32[AB_SLOT_REF], c->out_f32[AB_SLOT_TEST], c->n_out_f32,
                  ab_kernel_tolerance(kernel, &c->shape), out_check);
 }
+
+enum ab_status ab_case_verify(struct ab_case *c, const struct ab_kernel *kernel, const struct ab_exec *exec,
+                              struct ab_check *out_check)
+{
+    if (c->out_f32[AB_SLOT_TEST])
+        for (size_t i = 0; i < c->n_out_f32; i++)
+            c->out_f32[AB_SLOT_TEST][i] = NAN;
+    enum ab_status st = c->family->case_run(c, kernel, exec, AB_SLOT_TEST);
+    if (st != AB_OK)
+        return st;
+    c->family->case_compare(c, kernel, out_check);
+    return AB_OK;
+}

@@ -6,6 +6,9 @@
  * OpenBLAS keeps its thread count in global state: the variant sets it to
  * exec->n_threads on every call, which costs a few ns and keeps runs comparable.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include <cblas.h>
 
 #include "archbench/gemm.h"
@@ -36,3 +39,17 @@ const struct ab_kernel ab__kernel_gemm_f32_openblas = {
     .bytes = ab__gemm_f32_bytes,
     .tol = AB__GEMM_F32_TOL,
 };
+
+/* The baseline's identity for context.json: which OpenBLAS core it dispatched to (an
+ * OPENBLAS_CORETYPE in the environment can force a lower ISA than the CPU has). */
+bool ab_blas_baseline(struct ab_blas_info *out_info)
+{
+    memset(out_info, 0, sizeof *out_info);
+    snprintf(out_info->library, sizeof out_info->library, "OpenBLAS");
+    const char *core = openblas_get_corename();
+    const char *config = openblas_get_config();
+    snprintf(out_info->core, sizeof out_info->core, "%s", core ? core : "unknown");
+    snprintf(out_info->config, sizeof out_info->config, "%s", config ? config : "unknown");
+    out_info->n_threads = openblas_get_num_threads();
+    return true;
+}

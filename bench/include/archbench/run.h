@@ -24,9 +24,11 @@
 #include <stdint.h>
 
 #include "archbench/api.h"
+#include "archbench/results.h"
 #include "archbench/status.h"
 
-#define AB_RUN_SCHEMA_VERSION 1
+/* The output schema is the results model's (archbench/results.h). */
+#define AB_RUN_SCHEMA_VERSION AB_RESULTS_SCHEMA_VERSION
 #define AB_RUN_MAX_THREADS 8
 #define AB_RUN_MAX_SETS 16
 #define AB_RUN_MAX_VALUES 64
@@ -46,6 +48,25 @@ struct ab_run_progress {
     double remaining_s;        /* estimate from the mean item time so far; NaN early on */
 };
 
+/* Options a caller set explicitly (ab_run_options.given): with resume, these must agree
+ * with the interrupted run's, the others are restored from its context.json. */
+enum ab_run_option_bit {
+    AB_RUN_GIVEN_FILTER = 1u << 0,
+    AB_RUN_GIVEN_SETS = 1u << 1,
+    AB_RUN_GIVEN_THREADS = 1u << 2,
+    AB_RUN_GIVEN_REPETITIONS = 1u << 3,
+    AB_RUN_GIVEN_MIN_TIME = 1u << 4,
+    AB_RUN_GIVEN_MAX_ITEM = 1u << 5,
+    AB_RUN_GIVEN_EVENTS = 1u << 6,
+    AB_RUN_GIVEN_MULTIPLEX = 1u << 7,
+    AB_RUN_GIVEN_QUICK = 1u << 8,
+    AB_RUN_GIVEN_SEED = 1u << 9,
+    AB_RUN_GIVEN_TDP = 1u << 10,
+    AB_RUN_GIVEN_PIN = 1u << 11,
+    AB_RUN_GIVEN_PROBES = 1u << 12,
+    AB_RUN_GIVEN_PEAKS_FROM = 1u << 13,
+};
+
 struct ab_run_options {
     const char *filter;                 /* PCRE2 over family/name; NULL = all */
     struct ab_run_set sets[AB_RUN_MAX_SETS];
@@ -59,14 +80,18 @@ struct ab_run_options {
     bool multiplex;
     const char *out_dir;
     bool quick;
-    bool resume;                        /* continue the partial files in out_dir */
+    bool resume;                        /* continue the interrupted run in out_dir: its plan,
+                                           options and peaks are restored from context.json */
+    bool overwrite;                     /* replace a run already in out_dir (else refused) */
+    unsigned given;                     /* AB_RUN_GIVEN_* bits of options set explicitly */
     uint64_t seed;
     double tdp_w;                       /* energy estimate model; 0 = no estimate */
     bool pin;                           /* pin the calling thread and OpenMP threads to CPUs */
     bool probes;                        /* measure the peak probes first (default true) */
     const char *peaks_from;             /* context.json of an earlier run: take its peaks, skip probes */
     const char *command_line;           /* recorded in context.json */
-    volatile sig_atomic_t *stop;        /* set asynchronously to stop after the current item */
+    volatile sig_atomic_t *stop;        /* set asynchronously: 1 stops after the current item,
+                                           2 abandons the current item (its rows are not kept) */
     void (*on_progress)(void *user, const struct ab_run_progress *p);
     void (*on_warning)(void *user, const char *message);
     void *user;
@@ -80,6 +105,8 @@ struct ab_run_result {
     size_t n_done;           /* measured now (resumed items not counted) */
     size_t n_resumed;        /* taken from an earlier partial run */
     size_t n_failed;         /* failed verification or errored */
+    size_t n_implausible;    /* rows above their roofline bound by more than the probe spread */
+    size_t n_preempted;      /* rows with at least one preempted repetition */
     bool interrupted;
 };
 

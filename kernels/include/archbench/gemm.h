@@ -39,4 +39,15 @@ AB_API enum ab_status ab_gemm_f32(const struct ab_gemm_f32_args *args, const str
 /* Workspace the best variant needs for these sizes and thread count. */
 AB_API size_t ab_gemm_f32_workspace_bytes(size_t m, size_t n, size_t k, bool trans_b, int n_threads);
 
+/* The BLAS library measured as a baseline, as it dispatched on this machine. */
+struct ab_blas_info {
+    char library[32];    /* "OpenBLAS" */
+    char core[64];       /* openblas_get_corename(): "Haswell", "SkylakeX", "Zen", ... */
+    char config[256];    /* openblas_get_config() */
+    int n_threads;       /* its own pool's size */
+};
+
+/* false (info zeroed) when archbench was built without a BLAS baseline. */
+AB_API bool ab_blas_baseline(struct ab_blas_info *out_info);
+
 #endif /* ARCHBENCH_GEMM_H */

@@ -173,6 +173,11 @@ AB_API void ab_case_free(struct ab_case *c);
 AB_API bool ab_case_outputs_f32(struct ab_case *c, size_t n);
 AB_API void ab_case_compare_f32(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out_check);
 
+/* Run `kernel` into AB_SLOT_TEST and compare with AB_SLOT_REF (placeholder: the guarded
+ * version poisons outputs and checks guards and inputs). */
+AB_API enum ab_status ab_case_verify(struct ab_case *c, const struct ab_kernel *kernel, const struct ab_exec *exec,
+                                     struct ab_check *out_check);
+
 /* Designated initialisers for a family's three sweep tables (arrays, not pointers). */
 #define AB_SWEEPS(def, quick, test)                                                               \
     .sweep_default = (def), .n_sweep_default = sizeof(def) / sizeof((def)[0]), .sweep_quick = (quick), \

@@ -1,0 +1,363 @@
+/*
+ * run_measure.c - one item: verify, warm up and calibrate, time R repetitions with
+ * counters, memory and energy around them, and watch every repetition for preemption.
+ *
+ * Contention: per repetition, the process's CPU time against wall time x threads (the
+ * team's share of the CPUs it was given) and the process's involuntary context switches.
+ * A repetition whose threads lost the CPU is flagged `preempted`; more repetitions are
+ * taken (up to 3 R, within the item budget) until R are clean, and the median and its
+ * interval come from the clean ones when at least AB_CLEAN_MIN of them exist. The row
+ * says which (stats_from_clean, clean_repetitions, note).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "archbench/alloc.h"
+#include "archbench/memory.h"
+#include "archbench/stats.h"
+#include "archbench/timer.h"
+
+#include "run_internal.h"
+
+/* A repetition is preempted when the team got less than this share of its CPUs... */
+#define AB_PREEMPT_MIN_CPU_SHARE 0.95
+/* ...or the process was switched out involuntarily more often than this per second of
+ * wall time and thread (the scheduler tick alone causes none on an idle CPU). */
+#define AB_PREEMPT_MAX_SWITCHES_PER_S 50.0
+/* Fewest clean repetitions the statistics are taken from (else from all, flagged). */
+#define AB_CLEAN_MIN 3
+
+static void append_note(struct ab_result_row *row, const char *fmt, ...) AB_PRINTF(2, 3);
+static void append_note(struct ab_result_row *row, const char *fmt, ...)
+{
+    size_t len = strlen(row->note);
+    if (len && len + 2 < sizeof row->note) {
+        memcpy(row->note + len, "; ", 3);
+        len += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(row->note + len, sizeof row->note - len, fmt, ap);
+    va_end(ap);
+}
+
+static enum ab_status run_calls(struct ab_case *c, const struct ab_kernel *k, const struct ab_exec *exec,
+                                int64_t iters)
+{
+    for (int64_t i = 0; i < iters; i++) {
+        enum ab_status st = c->family->case_run(c, k, exec, AB_SLOT_TEST);
+        if (st != AB_OK)
+            return st;
+    }
+    return AB_OK;
+}
+
+static int64_t process_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return -1;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t invol_switches(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (int64_t)ru.ru_nivcsw : -1;
+}
+
+void ab__row_release(struct ab_result_row *row)
+{
+    ab_free(row->samples);
+    ab_free(row->counts);
+    row->samples = NULL;
+    row->counts = NULL;
+    row->n_samples = 0;
+}
+
+static bool abandon(const struct ab__runner *r)
+{
+    return r->o->stop && *r->o->stop >= 2;
+}
+
+/* Statistics from the clean repetitions when enough, else from all (flagged noisy). */
+static bool summarise(struct ab_result_row *row)
+{
+    size_t n = row->n_samples, n_clean = 0;
+    double *all = ab_malloc(2 * n * sizeof *all);
+    if (!all)
+        return false;
+    double *clean = all + n;
+    for (size_t i = 0; i < n; i++) {
+        all[i] = row->samples[i].time_ns;
+        if (!row->samples[i].preempted)
+            clean[n_clean++] = row->samples[i].time_ns;
+    }
+    row->clean_repetitions = (int)n_clean;
+    row->stats_from_clean = n_clean >= AB_CLEAN_MIN || n_clean == n;
+    struct ab_stats st;
+    bool ok = ab_stats_compute(row->stats_from_clean ? clean : all, row->stats_from_clean ? n_clean : n, &st) == AB_OK;
+    if (ok) {
+        row->median_ns = st.median;
+        row->min_ns = st.min;
+        row->mad_ns = st.mad;
+        row->cv = st.cv;
+        row->ci_low_ns = st.ci_low;
+        row->ci_high_ns = st.ci_high;
+        row->n_outliers = (int64_t)st.n_outliers;
+        row->noisy = st.noisy || !row->stats_from_clean;
+        for (size_t i = 0; i < n; i++)
+            row->samples[i].outlier = ab_stats_is_outlier(&st, row->samples[i].time_ns);
+        size_t used = row->stats_from_clean ? n_clean : n;
+        if (used < AB_STATS_CI_MIN_N)
+            append_note(row, "95%% interval of the median NA: %zu repetitions, it needs %d", used, AB_STATS_CI_MIN_N);
+        if (n_clean < n) {
+            if (row->stats_from_clean)
+                append_note(row, "statistics from the %zu clean of %zu repetitions (%zu preempted)", n_clean, n,
+                            n - n_clean);
+            else
+                append_note(row, "only %zu of %zu repetitions ran unpreempted: statistics over all, marked noisy",
+                            n_clean, n);
+        }
+    }
+    ab_free(all);
+    return ok;
+}
+
+void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
+                      struct ab_case *c, double ref_call_ns, struct ab_result_row *row)
+{
+    const struct ab_run_options *o = r->o;
+    const struct ab_kernel *k = it->kernel;
+    const struct ab_family *fam = pc->family;
+    memset(row, 0, sizeof *row);
+    snprintf(row->key.family, sizeof row->key.family, "%s", fam->name);
+    snprintf(row->key.kernel, sizeof row->key.kernel, "%s", k->name);
+    snprintf(row->key.variant, sizeof row->key.variant, "%s", k->variant);
+    snprintf(row->key.shape, sizeof row->key.shape, "%s", pc->shape_text);
+    row->key.threads = it->threads;
+    row->seed = c->seed;
+    row->verdict = k->is_ref ? AB_VERDICT_REFERENCE : AB_VERDICT_FAIL;
+    row->check_err = row->check_tol = NA_F64;
+    row->flops = k->flops(&pc->shape);
+    row->bytes = k->bytes(&pc->shape);
+    row->tokens = fam->tokens ? fam->tokens(&pc->shape) : NA_F64;
+    if (!(row->tokens > 0.0))
+        row->tokens = NA_F64;
+    row->compute_kind = fam->compute_peak == AB_PEAK_INT8 ? AB_COMPUTE_INT8 : AB_COMPUTE_FP32;
+    row->median_ns = row->min_ns = row->mad_ns = row->cv = row->ci_low_ns = row->ci_high_ns = NA_F64;
+    row->ipc = NA_F64;
+    row->timer_overhead_ns = r->timer_overhead_ns;
+    row->energy_j = row->region_s = row->flop_per_j = row->tokens_per_j = NA_F64;
+    snprintf(row->energy_source, sizeof row->energy_source, "NA");
+    row->workspace_bytes = (int64_t)k->workspace_bytes(&c->shape, it->threads);
+    row->io_bytes = (int64_t)fam->io_bytes(&pc->shape);
+    row->shim_peak_bytes = row->rss_before_bytes = row->rss_peak_bytes = -1;
+
+    size_t n_ev = ab_counters_count(r->team.counters);
+    struct ab_exec exec = {.n_threads = it->threads, .workspace = NULL, .workspace_bytes = (size_t)row->workspace_bytes};
+    enum ab_status st = AB_OK;
+    ab_alloc_reset_peak();
+    if (exec.workspace_bytes) {
+        exec.workspace = ab_aligned_alloc(AB_ALIGN_BYTES, exec.workspace_bytes);
+        if (!exec.workspace) {
+            snprintf(row->note, sizeof row->note, "cannot allocate %zu workspace bytes", exec.workspace_bytes);
+            snprintf(row->energy_note, sizeof row->energy_note, "not measured (not timed)");
+            return;
+        }
+    }
+    /* Verify on this very shape and thread count before any timing. The reference is
+     * not verified against itself: its output is the oracle. */
+    if (!k->is_ref && !ab__verify(r, c, k, &exec, row)) {
+        snprintf(row->energy_note, sizeof row->energy_note, "not measured (failed verification)");
+        goto done;
+    }
+
+    size_t cap = (size_t)(3 * o->repetitions);
+    row->samples = ab_calloc(cap, sizeof *row->samples);
+    row->counts = n_ev ? ab_malloc(cap * n_ev * sizeof *row->counts) : NULL;
+    if (!row->samples || (n_ev && !row->counts)) {
+        snprintf(row->note, sizeof row->note, "out of memory for %zu repetitions", cap);
+        goto done;
+    }
+    for (size_t i = 0; i < cap * n_ev; i++)
+        row->counts[i] = AB_COUNT_NA;
+
+    /* A reference so slow that one call takes a quarter of the item budget is timed by
+     * the one call that produced the reference output: a single sample, no counters. */
+    if (k->is_ref && ref_call_ns * 4e-9 > o->max_item_s) {
+        row->iterations = 1;
+        row->repetitions = 1;
+        row->n_samples = 1;
+        row->samples[0] = (struct ab_result_sample){1, ref_call_ns, ref_call_ns, false, NA_F64, -1, false};
+        snprintf(row->note, sizeof row->note,
+                 "one call (%.3g s) exceeds a quarter of the %.0f s item budget: timed by the call that produced the "
+                 "reference output; counters, memory and energy not measured",
+                 ref_call_ns * 1e-9, o->max_item_s);
+        snprintf(row->energy_note, sizeof row->energy_note, "not measured (single untimed-region sample)");
+        row->timed = summarise(row);
+        goto done;
+    }
+    /* Warm-up and calibration, Google Benchmark style: grow the batch until one batch
+     * lasts min_time (a single first call is a poor guide: cold caches, thread start). */
+    int64_t iters = 1;
+    double best_call_ns = INFINITY;
+    bool slow_ref = k->is_ref && ref_call_ns >= o->min_time_s * 1e9;
+    if (slow_ref)
+        best_call_ns = ref_call_ns;
+    int64_t calib_start = ab_now_ns();
+    while (!slow_ref) {
+        if (abandon(r))
+            goto abandoned;
+        int64_t t0 = ab_now_ns();
+        if ((st = run_calls(c, k, &exec, iters)) != AB_OK)
+            goto kernel_error;
+        double batch_ns = (double)(ab_now_ns() - t0);
+        if (batch_ns / (double)iters < best_call_ns)
+            best_call_ns = batch_ns / (double)iters;
+        /* The item budget bounds calibration too (a huge --min-time must not hang). */
+        if (batch_ns >= o->min_time_s * 1e9 || iters >= (INT64_C(1) << 40) ||
+            (double)(ab_now_ns() - calib_start) * 1e-9 > o->max_item_s / 4)
+            break;
+        double grow_by = batch_ns > 0.0 ? 1.4 * o->min_time_s * 1e9 / batch_ns : 10.0;
+        grow_by = grow_by < 2.0 ? 2.0 : grow_by > 10.0 ? 10.0 : grow_by;
+        iters = (int64_t)ceil((double)iters * grow_by);
+    }
+    /* A batch slowed by preemption would make later repetitions too short: size the
+     * repetition by the fastest call seen, so a typical repetition lasts min_time. */
+    double by_best = best_call_ns > 0.0 ? ceil(o->min_time_s * 1e9 / best_call_ns) : 1.0;
+    double budget_iters = best_call_ns > 0.0 ? floor(o->max_item_s * 1e9 / best_call_ns) : 1.0;
+    if (by_best > budget_iters)
+        by_best = budget_iters;
+    if (by_best > (double)iters)
+        iters = (int64_t)by_best;
+    if (iters < 1)
+        iters = 1;
+    row->iterations = iters;
+    double rep_s = best_call_ns * (double)iters * 1e-9;
+    int reps = o->repetitions;
+    if (rep_s * reps > o->max_item_s) {
+        int fit = (int)(o->max_item_s / rep_s);
+        reps = fit > 1 ? fit : 1;
+        append_note(row, "repetitions reduced to %d to fit the %.0f s item budget (one repetition %.3g s)", reps,
+                    o->max_item_s, rep_s);
+    }
+
+    bool rss_ok = ab_mem_peak_reset();
+    row->rss_before_bytes = ab_mem_rss_bytes();
+    bool energy_on = ab_energy_source(r->energy) != AB_ENERGY_NONE && ab_energy_begin(r->energy) == AB_OK;
+    int64_t region_start = ab_now_ns();
+    int clean = 0;
+    for (size_t rep = 0; rep < cap; rep++) {
+        /* R repetitions, then more while too few are clean and the budget allows. */
+        if ((int)rep >= reps && (clean >= reps || (double)(ab_now_ns() - region_start) * 1e-9 + rep_s > o->max_item_s))
+            break;
+        if (abandon(r))
+            goto abandoned;
+        int64_t *counts = n_ev ? row->counts + rep * n_ev : NULL;
+        int64_t dummy[AB_COUNTERS_MAX];
+        ab__team_counters_start(&r->team, it->threads);
+        int64_t sw0 = invol_switches(), cpu0 = process_cpu_ns();
+        int64_t a = ab_now_ns();
+        st = run_calls(c, k, &exec, iters);
+        int64_t b = ab_now_ns();
+        int64_t cpu1 = process_cpu_ns(), sw1 = invol_switches();
+        ab__team_counters_stop(&r->team, it->threads, counts ? counts : dummy);
+        if (st != AB_OK)
+            goto kernel_error;
+        struct ab_result_sample *s = &row->samples[rep];
+        /* One timer read pair brackets the repetition: its cost is subtracted once. */
+        double total = (double)(b - a) - r->timer_overhead_ns;
+        s->iterations = iters;
+        s->total_ns = total > 0.0 ? total : 0.0;
+        s->time_ns = s->total_ns / (double)iters;
+        double wall = (double)(b - a);
+        s->cpu_share = cpu0 >= 0 && cpu1 >= 0 && wall > 0 ? (double)(cpu1 - cpu0) / (wall * it->threads) : NA_F64;
+        s->invol_switches = sw0 >= 0 && sw1 >= 0 ? sw1 - sw0 : -1;
+        s->preempted = s->cpu_share < AB_PREEMPT_MIN_CPU_SHARE ||
+                       (double)s->invol_switches > AB_PREEMPT_MAX_SWITCHES_PER_S * wall * 1e-9 * it->threads + 1.0;
+        clean += !s->preempted;
+        row->n_samples = rep + 1;
+    }
+    row->repetitions = (int)row->n_samples;
+    row->region_s = (double)(ab_now_ns() - region_start) * 1e-9;
+    row->rss_peak_bytes = rss_ok ? ab_mem_peak_rss_bytes() : -1;
+    if (energy_on) {
+        double joules = NA_F64;
+        int64_t calls = (int64_t)row->n_samples * iters;
+        enum ab_status est = ab_energy_end(r->energy, row->region_s, &joules);
+        /* A region shorter than the counter's update interval is lengthened with more
+         * calls (not timed) until it is long enough, then measured; never reported short. */
+        while (est == AB_EINVAL && row->region_s < ab_energy_min_region_s(r->energy) && row->region_s < o->max_item_s) {
+            if ((st = run_calls(c, k, &exec, iters)) != AB_OK)
+                goto kernel_error;
+            calls += iters;
+            row->region_s = (double)(ab_now_ns() - region_start) * 1e-9;
+            if (row->region_s >= ab_energy_min_region_s(r->energy))
+                est = ab_energy_end(r->energy, row->region_s, &joules);
+        }
+        if (est == AB_OK) {
+            row->energy_j = joules / (double)calls;
+            snprintf(row->energy_source, sizeof row->energy_source, "%s",
+                     ab_energy_source_name(ab_energy_source(r->energy)));
+            const char *model = ab_energy_model(r->energy);
+            snprintf(row->energy_note, sizeof row->energy_note, "%s", model ? model : "");
+        } else {
+            snprintf(row->energy_note, sizeof row->energy_note, "region of %.3f s refused (%s; needs >= %.3f s)",
+                     row->region_s, ab_status_message(est), ab_energy_min_region_s(r->energy));
+        }
+    } else {
+        snprintf(row->energy_note, sizeof row->energy_note, "%s", ab_energy_reason(r->energy));
+    }
+    row->flop_per_j = row->flops > 0.0 ? row->flops / row->energy_j : NA_F64;
+    row->tokens_per_j = row->tokens / row->energy_j;
+    row->timed = summarise(row);
+    goto done;
+abandoned:
+    snprintf(row->note, sizeof row->note, "abandoned by a second interrupt");
+    row->timed = false;
+    row->verdict = AB_VERDICT_FAIL;
+    goto done;
+kernel_error:
+    snprintf(row->note, sizeof row->note, "kernel returned %s (seed %" PRIu64 ")", ab_status_name(st), c->seed);
+    row->verdict = AB_VERDICT_FAIL;
+    row->timed = false;
+done:
+    ab_free(exec.workspace);
+    struct ab_alloc_stats after;
+    ab_alloc_get_stats(&after);
+    row->shim_peak_bytes = (int64_t)after.bytes_peak;
+    snprintf(row->mem_note, sizeof row->mem_note, "%s",
+             row->rss_peak_bytes >= 0 ? "shim peak covers case inputs, outputs and workspace"
+                                      : "peak RSS unavailable (not timed, or no /proc/self/clear_refs)");
+    if (!row->timed) {
+        row->repetitions = 0;
+        row->n_samples = 0;
+    }
+    /* IPC over all repetitions, where cycles and instructions both count. */
+    int icyc = -1, iins = -1;
+    for (size_t e = 0; e < n_ev; e++) {
+        const char *name = ab_counters_info(r->team.counters, e)->name;
+        if (strcmp(name, "PAPI_TOT_CYC") == 0)
+            icyc = (int)e;
+        if (strcmp(name, "PAPI_TOT_INS") == 0)
+            iins = (int)e;
+    }
+    if (row->timed && row->counts && icyc >= 0 && iins >= 0) {
+        double cyc = 0, ins = 0;
+        bool ok = true;
+        for (size_t s = 0; s < row->n_samples; s++) {
+            int64_t cy = row->counts[s * n_ev + (size_t)icyc], in = row->counts[s * n_ev + (size_t)iins];
+            ok &= cy != AB_COUNT_NA && in != AB_COUNT_NA;
+            cyc += (double)cy;
+            ins += (double)in;
+        }
+        if (ok && cyc > 0)
+            row->ipc = ins / cyc;
+    }
+}

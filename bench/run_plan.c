@@ -1,0 +1,175 @@
+/*
+ * run_plan.c - from options to items: the selected families' sweeps, expanded by every
+ * --set that applies (cartesian product), times the thread counts, times the matching
+ * variants; the family's reference first within each case, so every variant's speed-up
+ * is a ratio measured side by side in the same run. Probes come first (registry order).
+ *
+ * --set P=V applies to every selected family with a parameter P; --set FAMILY.P=V only
+ * to that family (gemm's k and moe_route's k are different things).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "archbench/alloc.h"
+#include "archbench/cpu.h"
+
+#include "run_internal.h"
+
+bool ab__grow(void *pp, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return true;
+    void *p;
+    memcpy(&p, pp, sizeof p);
+    size_t c = *cap ? 2 * *cap : 32;
+    void *q = ab_realloc(p, c * elem);
+    if (!q)
+        return false;
+    memcpy(pp, &q, sizeof q);
+    *cap = c;
+    return true;
+}
+
+void ab__plan_release(struct ab__plan *pl)
+{
+    ab_free(pl->cases);
+    ab_free(pl->items);
+    memset(pl, 0, sizeof *pl);
+}
+
+/* The parameter index a --set names in this family, or -1 (scoped to another family,
+ * or a parameter this family lacks). */
+static int set_param_index(const struct ab_family *fam, const struct ab_run_set *set)
+{
+    const char *dot = strchr(set->param, '.');
+    if (!dot)
+        return ab_param_index(fam, set->param);
+    size_t len = (size_t)(dot - set->param);
+    if (strlen(fam->name) != len || strncmp(fam->name, set->param, len) != 0)
+        return -1;
+    return ab_param_index(fam, dot + 1);
+}
+
+/* Expand `base` by every --set parameter this family has (cartesian product). */
+static enum ab_status expand_shape(struct ab__plan *pl, const struct ab_family *fam, const struct ab_shape *base,
+                                   const struct ab_run_options *o, size_t set_index, struct ab_error *err)
+{
+    if (set_index == o->n_sets) {
+        for (size_t i = 0; i < pl->n_cases; i++)  /* --set can make sweep shapes coincide */
+            if (pl->cases[i].family == fam && memcmp(&pl->cases[i].shape, base, sizeof *base) == 0)
+                return AB_OK;
+        if (!ab__grow(&pl->cases, &pl->cap_cases, pl->n_cases, sizeof *pl->cases))
+            return ab_error_set(err, AB_ENOMEM, "out of memory planning the run");
+        struct ab__plan_case *pc = &pl->cases[pl->n_cases++];
+        pc->family = fam;
+        pc->shape = *base;
+        ab_shape_format(fam, base, pc->shape_text, sizeof pc->shape_text);
+        return AB_OK;
+    }
+    const struct ab_run_set *set = &o->sets[set_index];
+    int pi = set_param_index(fam, set);
+    if (pi < 0)
+        return expand_shape(pl, fam, base, o, set_index + 1, err);
+    for (size_t v = 0; v < set->n_values; v++) {
+        struct ab_shape s = *base;
+        enum ab_status st = ab_param_parse(&fam->params[pi], set->values[v], &s.v[pi], err);
+        if (st != AB_OK)
+            return st;
+        if ((st = expand_shape(pl, fam, &s, o, set_index + 1, err)) != AB_OK)
+            return st;
+    }
+    return AB_OK;
+}
+
+/* A --set that no family at all knows is a typo (error); one that only unselected
+ * families know is a warning. */
+static enum ab_status check_sets(const struct ab_run_options *o, const bool *used, ab__warn_fn *warn, void *wctx,
+                                 struct ab_error *err)
+{
+    for (size_t s = 0; s < o->n_sets; s++) {
+        if (used[s])
+            continue;
+        const struct ab_run_set *set = &o->sets[s];
+        const char *dot = strchr(set->param, '.');
+        bool known = false;
+        for (size_t f = 0; f < ab_family_count(); f++) {
+            const struct ab_family *fam = ab_family_at(f);
+            if (dot && (strlen(fam->name) != (size_t)(dot - set->param) ||
+                        strncmp(fam->name, set->param, (size_t)(dot - set->param)) != 0))
+                continue;
+            if (dot && ab_param_index(fam, dot + 1) < 0)
+                return ab_error_set(err, AB_EINVAL, "--set %s: family %s has no parameter '%s'", set->param,
+                                    fam->name, dot + 1);
+            known |= set_param_index(fam, set) >= 0;
+        }
+        if (!known)
+            return ab_error_set(err, AB_EINVAL, "--set %s: no kernel family has that parameter", set->param);
+        char msg[300];
+        snprintf(msg, sizeof msg, "--set %s matches no selected kernel family: ignored", set->param);
+        warn(wctx, msg);
+    }
+    return AB_OK;
+}
+
+enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *o, const struct ab_filter *filter,
+                              ab__warn_fn *warn, void *warn_ctx, struct ab_error *err)
+{
+    uint64_t features = ab_cpu_features();
+    bool set_used[AB_RUN_MAX_SETS] = {false};
+    for (size_t f = 0; f < ab_family_count(); f++) {
+        const struct ab_family *fam = ab_family_at(f);
+        bool any = false;
+        for (size_t i = 0; i < ab_kernel_count(); i++)
+            if (ab_kernel_at(i)->family == fam &&
+                (fam->is_probe ? o->probes && !o->peaks_from : ab_filter_match(filter, ab_kernel_at(i))))
+                any = true;
+        if (!any)
+            continue;
+        for (size_t s = 0; s < o->n_sets; s++)
+            if (!fam->is_probe && set_param_index(fam, &o->sets[s]) >= 0)
+                set_used[s] = true;
+        const struct ab_shape *sweep = o->quick ? fam->sweep_quick : fam->sweep_default;
+        size_t n_sweep = o->quick ? fam->n_sweep_quick : fam->n_sweep_default;
+        size_t first_case = pl->n_cases;
+        for (size_t s = 0; s < n_sweep; s++) {
+            /* Probes keep their own shapes: --set is about the kernels under study. */
+            struct ab_run_options none = *o;
+            none.n_sets = 0;
+            enum ab_status st = expand_shape(pl, fam, &sweep[s], fam->is_probe ? &none : o, 0, err);
+            if (st != AB_OK)
+                return st;
+        }
+        for (size_t c = first_case; c < pl->n_cases; c++) {
+            if (!ab_shape_valid(fam, &pl->cases[c].shape))
+                return ab_error_set(err, AB_EINVAL, "%s: shape %s outside the parameter ranges", fam->name,
+                                    pl->cases[c].shape_text);
+            const struct ab_kernel *ref = ab_kernel_ref(fam);
+            for (size_t t = 0; t < o->n_threads; t++) {
+                for (int pass = 0; pass < 2; pass++) {
+                    for (size_t i = 0; i < ab_kernel_count(); i++) {
+                        const struct ab_kernel *k = ab_kernel_at(i);
+                        if (k->family != fam || (pass == 0) != (k == ref))
+                            continue;
+                        /* Probes: only the peak itself (not the plain-C reference) is timed. */
+                        if (fam->is_probe ? k->is_ref : !ab_filter_match(filter, k))
+                            continue;
+                        if (!ab_kernel_runnable(k, features, &pl->cases[c].shape, NULL))
+                            continue;
+                        if (k->is_ref && t > 0)
+                            continue; /* the reference is single threaded: time it once */
+                        if (!ab__grow(&pl->items, &pl->cap_items, pl->n_items, sizeof *pl->items))
+                            return ab_error_set(err, AB_ENOMEM, "out of memory planning the run");
+                        /* The reference runs on one thread whatever the first count is. */
+                        pl->items[pl->n_items++] = (struct ab__item){k, c, k->is_ref ? 1 : o->threads[t]};
+                    }
+                }
+            }
+        }
+    }
+    enum ab_status st = check_sets(o, set_used, warn, warn_ctx, err);
+    if (st != AB_OK)
+        return st;
+    if (pl->n_items == 0)
+        return ab_error_set(err, AB_ENOTFOUND, "no runnable kernel matches the filter");
+    return AB_OK;
+}
