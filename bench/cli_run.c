@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "archbench/arena.h"
+#include "archbench/kernel.h"
 #include "archbench/report.h"
 #include "archbench/results.h"
 #include "archbench/run.h"
@@ -179,7 +180,12 @@ static void print_summary(const char *dir)
         }
         double rate = row->compute_kind == AB_COMPUTE_INT8 ? row->gops : row->gflops;
         const char *unit = row->compute_kind == AB_COMPUTE_INT8 ? "GOP/s" : "GFLOP/s";
-        if (isnan(rate)) {
+        /* Probes: each in the unit of the peak it measures. */
+        const struct ab_family *fam = ab_family_find(row->key.family);
+        bool probe = fam && fam->is_probe;
+        if (probe && strstr(row->key.shape, "int8"))
+            unit = "GOP/s";
+        if (isnan(rate) || (probe && strstr(row->key.shape, "mem_"))) {
             rate = row->gbytes_per_s;
             unit = "GB/s";
         }

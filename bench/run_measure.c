@@ -234,6 +234,8 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
     double budget_iters = best_call_ns > 0.0 ? floor(o->max_item_s * 1e9 / best_call_ns) : 1.0;
     if (by_best > budget_iters)
         by_best = budget_iters;
+    if (by_best > 1099511627776.0)  /* 2^40 calls: far beyond any budget, and fits int64 */
+        by_best = 1099511627776.0;
     if (by_best > (double)iters)
         iters = (int64_t)by_best;
     if (iters < 1)
