@@ -8,6 +8,9 @@
 
 enum { AB_EXIT_OK = 0, AB_EXIT_FAIL = 1, AB_EXIT_USAGE = 2, AB_EXIT_SKIP = 77 };
 
+/* The whole command: argv as main gets it; returns the exit code. */
+int ab__cli_main(int argc, char **argv);
+
 int ab__cli_list(int argc, char **argv);
 int ab__cli_sysinfo(int argc, char **argv);
 int ab__cli_run(int argc, char **argv);

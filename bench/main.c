@@ -3,7 +3,10 @@
  *
  *   archbench [--cpu-mask LIST] <verb> [options]
  *
- * Only this file and the cli_*.c verbs print or exit; the library never does.
+ * Only this file and the cli_*.c verbs print or exit; the library never does. The
+ * entry is ab__cli_main, not main, so a test command can register extra variants
+ * first and then run the very same CLI (tests/mutants/archbench_mutants.c);
+ * archbench_main.c holds the real main.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -63,7 +66,7 @@ int ab__cli_usage_error(const char *verb, const char *fmt, ...)
     return AB_EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
+int ab__cli_main(int argc, char **argv)
 {
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},

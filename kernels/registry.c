@@ -3,7 +3,10 @@
  * registry_list.h, and the lookups over them (find, best, runnable, filter).
  *
  * Explicit tables rather than linker-section registration: they can be read, counted
- * and tested, and a static library cannot silently drop a row.
+ * and tested, and a static library cannot silently drop a row. Variants that are not
+ * part of the library (plugins, the test-only mutants of tests/mutants/) are added at
+ * run time with ab_kernel_register_extra into a small fixed table after the built-in
+ * rows, so every lookup below sees them without any of them being compiled in.
  */
 #include <math.h>
 #include <stdio.h>
@@ -66,6 +69,10 @@ static const struct ab_family *const family_table[] = {AB_FAMILY_LIST(AB_DECL_FA
 #define N_KERNELS (sizeof kernel_table / sizeof kernel_table[0])
 #define N_FAMILIES (sizeof family_table / sizeof family_table[0])
 
+/* Variants added at run time; written only by ab_kernel_register_extra (see kernel.h). */
+static const struct ab_kernel *extra_table[AB_KERNEL_MAX_EXTRA];
+static size_t n_extra;
+
 size_t ab_family_count(void)
 {
     return N_FAMILIES;
@@ -86,28 +93,47 @@ const struct ab_family *ab_family_find(const char *name)
 
 size_t ab_kernel_count(void)
 {
-    return N_KERNELS;
+    return N_KERNELS + n_extra;
 }
 
 const struct ab_kernel *ab_kernel_at(size_t index)
 {
-    return index < N_KERNELS ? kernel_table[index] : NULL;
+    if (index < N_KERNELS)
+        return kernel_table[index];
+    return index - N_KERNELS < n_extra ? extra_table[index - N_KERNELS] : NULL;
 }
 
 const struct ab_kernel *ab_kernel_find(const char *name)
 {
-    for (size_t i = 0; name && i < N_KERNELS; i++)
-        if (strcmp(kernel_table[i]->name, name) == 0)
-            return kernel_table[i];
+    for (size_t i = 0; name && i < ab_kernel_count(); i++)
+        if (strcmp(ab_kernel_at(i)->name, name) == 0)
+            return ab_kernel_at(i);
     return NULL;
 }
 
 const struct ab_kernel *ab_kernel_ref(const struct ab_family *family)
 {
+    /* Extras are never references (ab_kernel_register_extra refuses them). */
     for (size_t i = 0; i < N_KERNELS; i++)
         if (kernel_table[i]->family == family && kernel_table[i]->is_ref)
             return kernel_table[i];
     return NULL;
+}
+
+enum ab_status ab_kernel_register_extra(const struct ab_kernel *kernel)
+{
+    if (!kernel || !kernel->name || !kernel->variant || kernel->is_ref || !kernel->workspace_bytes ||
+        !kernel->flops || !kernel->bytes || ab_kernel_find(kernel->name))
+        return AB_EINVAL;
+    bool known_family = false;
+    for (size_t i = 0; i < N_FAMILIES; i++)
+        known_family = known_family || family_table[i] == kernel->family;
+    if (!known_family)
+        return AB_EINVAL;
+    if (n_extra == AB_KERNEL_MAX_EXTRA)
+        return AB_ENOMEM;
+    extra_table[n_extra++] = kernel;
+    return AB_OK;
 }
 
 /* Reason strings for a missing feature: one per feature, built once at compile time. */
@@ -148,8 +174,8 @@ bool ab_kernel_runnable(const struct ab_kernel *kernel, uint64_t cpu_features, c
 const struct ab_kernel *ab_kernel_best(const struct ab_family *family, const struct ab_shape *shape,
                                        uint64_t cpu_features)
 {
-    for (size_t i = 0; i < N_KERNELS; i++) {
-        const struct ab_kernel *k = kernel_table[i];
+    for (size_t i = 0; i < ab_kernel_count(); i++) {
+        const struct ab_kernel *k = ab_kernel_at(i);
         /* The OpenBLAS baseline is a measuring stick, never the library's choice. */
         if (k->family == family && strcmp(k->variant, "openblas") != 0 &&
             ab_kernel_runnable(k, cpu_features, shape, NULL))

@@ -135,6 +135,10 @@ static enum ab_status lin_case_new(const struct ab_shape *shape, uint64_t seed, 
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
     ab__attn_fill(&rng, (enum ab__attn_dist)shape->v[P_DIST], bh, a->n, a->d, a->dv, q, k, v);
+    /* owned buffers: the names only make ab_case_verify's messages readable */
+    ab_case_input(base, "q", q, qk * sizeof(float));
+    ab_case_input(base, "k", k, qk * sizeof(float));
+    ab_case_input(base, "v", v, out_elems * sizeof(float));
     a->q = q;
     a->k = k;
     a->v = v;

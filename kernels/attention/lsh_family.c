@@ -191,6 +191,10 @@ static enum ab_status lsh_case_new(const struct ab_shape *shape, uint64_t seed, 
     }
     /* the rotations are drawn after the inputs from the same seeded stream */
     ab_rng_fill_normal_f32(&rng, rot, n_rot, 0.0f, 1.0f);
+    /* owned buffers: the names only make ab_case_verify's messages readable */
+    ab_case_input(base, "qk", qk, out_elems * sizeof(float));
+    ab_case_input(base, "v", v, out_elems * sizeof(float));
+    ab_case_input(base, "rotations", rot, n_rot * sizeof(float));
     a->qk = qk;
     a->v = v;
     a->rotations = rot;

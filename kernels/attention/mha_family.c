@@ -180,6 +180,12 @@ static enum ab_status mha_case_new(const struct ab_shape *shape, uint64_t seed, 
         for (size_t i = 0; i < a->batch * a->n_kv; i++)
             key_mask[i] = (uint8_t)(ab_rng_u64(&rng) >> 63);
     }
+    /* owned buffers: the names only make ab_case_verify's messages readable */
+    ab_case_input(base, "q", q, q_elems * sizeof(float));
+    ab_case_input(base, "k", k, kv_elems * sizeof(float));
+    ab_case_input(base, "v", v, kv_elems * sizeof(float));
+    if (key_mask)
+        ab_case_input(base, "key_mask", key_mask, a->batch * a->n_kv);
     a->q = q;
     a->k = k;
     a->v = v;

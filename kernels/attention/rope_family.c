@@ -127,6 +127,7 @@ static enum ab_status rope_case_new(const struct ab_shape *shape, uint64_t seed,
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
     ab_rng_fill_normal_f32(&rng, x, elems, 0.0f, 1.0f);
+    ab_case_input(base, "x", x, elems * sizeof(float)); /* a name for ab_case_verify's messages */
     a->x = x;
     *out_case = base;
     return AB_OK;

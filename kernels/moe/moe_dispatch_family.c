@@ -135,7 +135,10 @@ static enum ab_status disp_case_new(const struct ab_shape *shape, uint64_t seed,
     for (int s = 0; s < AB_SLOT_COUNT; s++) {
         g->xp[s] = ab_case_alloc(base, slots * d * sizeof(float));
         g->y[s] = ab_case_alloc(base, g->y_elems * sizeof(float));
-        ok = ok && g->xp[s] && g->y[s];
+        /* Xp has a row per routing slot; only the kept rows are written and compared */
+        ok = ok && g->xp[s] && g->y[s] &&
+             ab_case_output(base, (enum ab_slot)s, "xp", g->xp[s], AB_ELEM_F32, slots, d, d) &&
+             ab_case_output(base, (enum ab_slot)s, "y", g->y[s], AB_ELEM_F32, n_t, d, d);
     }
     if (!ok) {
         ab_case_free(base);
@@ -150,6 +153,12 @@ static enum ab_status disp_case_new(const struct ab_shape *shape, uint64_t seed,
         return ab_error_set(err, st, "moe_dispatch: routing the case failed");
     }
     ab_rng_fill_uniform_f32(&rng, yp, slots * d, -1.0f, 1.0f);
+    /* owned buffers: the names only make ab_case_verify's messages readable */
+    ab_case_input(base, "x", x, n_t * d * sizeof(float));
+    ab_case_input(base, "yp", yp, slots * d * sizeof(float));
+    ab_case_input(base, "expert", expert, slots * sizeof(int32_t));
+    ab_case_input(base, "weight", weight, slots * sizeof(float));
+    ab_case_input(base, "keep", keep, slots);
     size_t kept = 0;
     for (size_t i = 0; i < slots; i++)
         kept += expert[i] >= 0 && keep[i];

@@ -94,33 +94,16 @@ static double ffn_tokens(const struct ab_shape *s)
 }
 
 
-static void ffn_case_free(struct ab_case *c)
-{
-    if (!c)
-        return;
-    struct ffn_case *g = (struct ffn_case *)c;
-    ab_free(g->x);
-    ab_free(g->w13);
-    ab_free(g->w2);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        ab_free(g->y[s]);
-    ab_free(g->expert);
-    ab_free(g->weight);
-    ab_free(g->keep);
-    ab_free(g);
-}
-
 static enum ab_status ffn_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                    struct ab_error *err)
 {
     if (!ab_shape_valid(&ab_family_moe_ffn, shape) || shape->v[P_K] > shape->v[P_E])
         return ab_error_set(err, AB_EINVAL, "moe_ffn: shape outside parameter ranges (k <= experts)");
-    struct ffn_case *g = ab_calloc(1, sizeof *g);
-    if (!g)
-        return ab_error_set(err, AB_ENOMEM, "moe_ffn: out of memory for the case");
-    g->base.family = &ab_family_moe_ffn;
-    g->base.shape = *shape;
-    g->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_moe_ffn, shape, seed, sizeof(struct ffn_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct ffn_case *g = (struct ffn_case *)base;
     size_t n_t = (size_t)shape->v[P_T], d = (size_t)shape->v[P_D], f = (size_t)shape->v[P_F];
     size_t n_e = (size_t)shape->v[P_E], k = (size_t)shape->v[P_K];
     size_t h = (size_t)hidden_cols(shape);
@@ -131,25 +114,34 @@ static enum ab_status ffn_case_new(const struct ab_shape *shape, uint64_t seed, 
     a->n_experts = n_e;
     a->act = (enum ab_moe_act)shape->v[P_ACT];
     g->y_elems = n_t * d;
-    g->x = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * d * sizeof(float));
-    g->w13 = ab_aligned_alloc(AB_ALIGN_BYTES, n_e * h * d * sizeof(float));
-    g->w2 = ab_aligned_alloc(AB_ALIGN_BYTES, n_e * d * f * sizeof(float));
-    g->expert = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * k * sizeof(int32_t));
-    g->weight = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * k * sizeof(float));
-    g->keep = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * k);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        g->y[s] = ab_aligned_alloc(AB_ALIGN_BYTES, g->y_elems * sizeof(float));
-    if (!g->x || !g->w13 || !g->w2 || !g->expert || !g->weight || !g->keep || !g->y[0] || !g->y[1]) {
-        ffn_case_free(&g->base);
+    g->x = ab_case_alloc(base, n_t * d * sizeof(float));
+    g->w13 = ab_case_alloc(base, n_e * h * d * sizeof(float));
+    g->w2 = ab_case_alloc(base, n_e * d * f * sizeof(float));
+    g->expert = ab_case_alloc(base, n_t * k * sizeof(int32_t));
+    g->weight = ab_case_alloc(base, n_t * k * sizeof(float));
+    g->keep = ab_case_alloc(base, n_t * k);
+    bool ok = g->x && g->w13 && g->w2 && g->expert && g->weight && g->keep;
+    for (int s = 0; s < AB_SLOT_COUNT && ok; s++)
+        ok = (g->y[s] = ab_case_alloc(base, g->y_elems * sizeof(float))) != NULL &&
+             ab_case_output(base, (enum ab_slot)s, "y", g->y[s], AB_ELEM_F32, n_t, d, d);
+    if (!ok) {
+        ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "moe_ffn: out of memory for %zu experts of %zu x %zu", n_e, d, f);
     }
+    /* owned buffers: the names only make ab_case_verify's messages readable */
+    ab_case_input(base, "x", g->x, n_t * d * sizeof(float));
+    ab_case_input(base, "w13", g->w13, n_e * h * d * sizeof(float));
+    ab_case_input(base, "w2", g->w2, n_e * d * f * sizeof(float));
+    ab_case_input(base, "expert", g->expert, n_t * k * sizeof(int32_t));
+    ab_case_input(base, "weight", g->weight, n_t * k * sizeof(float));
+    ab_case_input(base, "keep", g->keep, n_t * k);
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
-    enum ab_status st = ab__moe_route_case(&rng, g->args.n_tokens, g->args.d_model, g->args.n_experts,
+    st = ab__moe_route_case(&rng, g->args.n_tokens, g->args.d_model, g->args.n_experts,
                                            (enum ab_moe_gate)shape->v[P_GATE], (int)shape->v[P_K], shape->v[P_CAP],
                                            shape->v[P_DIST], g->x, g->expert, g->weight, g->keep);
     if (st != AB_OK) {
-        ffn_case_free(&g->base);
+        ab_case_free(base);
         return ab_error_set(err, st, "moe_ffn: routing the case failed");
     }
     /* uniform with the variance of N(0, 1/fan_in): fast to draw for GB-sized weights */
@@ -160,7 +152,7 @@ static enum ab_status ffn_case_new(const struct ab_shape *shape, uint64_t seed, 
     a->w13 = g->w13;
     a->w2 = g->w2;
     a->route = (struct ab_moe_routing){n_t, (int)k, g->expert, g->weight, g->keep};
-    *out_case = &g->base;
+    *out_case = base;
     return AB_OK;
 }
 
@@ -205,7 +197,7 @@ const struct ab_family ab_family_moe_ffn = {
     .tokens = ffn_tokens,
     .io_bytes = ffn_io_bytes,
     .case_new = ffn_case_new,
-    .case_free = ffn_case_free,
+    .case_free = ab_case_free,
     .case_run = ffn_case_run,
     .case_compare = ffn_case_compare,
     .case_metrics = ffn_case_metrics,

@@ -105,11 +105,9 @@ static void i8_case_free(struct ab_case *c)
     }
     ab_free(g->w13);
     ab_free(g->w2);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        ab_free(g->y[s]);
     if (g->fp)
         ab_family_moe_ffn.case_free(&g->fp->base);
-    ab_free(g);
+    ab_case_free(c);
 }
 
 static enum ab_status i8_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
@@ -117,16 +115,14 @@ static enum ab_status i8_case_new(const struct ab_shape *shape, uint64_t seed, s
 {
     if (!ab_shape_valid(&ab_family_moe_ffn_i8, shape) || shape->v[P_K] > shape->v[P_E])
         return ab_error_set(err, AB_EINVAL, "moe_ffn_i8: shape outside parameter ranges (k <= experts)");
-    struct i8_case *g = ab_calloc(1, sizeof *g);
-    if (!g)
-        return ab_error_set(err, AB_ENOMEM, "moe_ffn_i8: out of memory for the case");
-    g->base.family = &ab_family_moe_ffn_i8;
-    g->base.shape = *shape;
-    g->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_moe_ffn_i8, shape, seed, sizeof(struct i8_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct i8_case *g = (struct i8_case *)base;
     struct ab_case *fc = NULL;
-    enum ab_status st = ab_family_moe_ffn.case_new(shape, seed, &fc, err);
-    if (st != AB_OK) {
-        ab_free(g);
+    if ((st = ab_family_moe_ffn.case_new(shape, seed, &fc, err)) != AB_OK) {
+        ab_case_free(base);
         return st;
     }
     g->fp = (struct ffn_case *)fc;
@@ -136,9 +132,19 @@ static enum ab_status i8_case_new(const struct ab_shape *shape, uint64_t seed, s
     st = AB_ENOMEM;
     g->w13 = ab_calloc(n_e, sizeof *g->w13);
     g->w2 = ab_calloc(n_e, sizeof *g->w2);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        g->y[s] = ab_aligned_alloc(AB_ALIGN_BYTES, fa->n_tokens * d * sizeof(float));
-    if (!g->w13 || !g->w2 || !g->y[0] || !g->y[1])
+    bool ok = g->w13 && g->w2;
+    for (int s = 0; s < AB_SLOT_COUNT && ok; s++)
+        ok = (g->y[s] = ab_case_alloc(base, fa->n_tokens * d * sizeof(float))) != NULL &&
+             ab_case_output(base, (enum ab_slot)s, "y", g->y[s], AB_ELEM_F32, fa->n_tokens, d, d);
+    /* The inputs live in the float case: hashed here, their guard zones unchecked.
+     * The per-expert int8 weights (2 x n_experts objects) exceed the input table and
+     * go unhashed. */
+    size_t slots = fa->n_tokens * (size_t)fa->route.k;
+    ok = ok && ab_case_input(base, "x", fa->x, fa->n_tokens * d * sizeof(float)) &&
+         ab_case_input(base, "expert", fa->route.expert, slots * sizeof(int32_t)) &&
+         ab_case_input(base, "weight", fa->route.weight, slots * sizeof(float)) &&
+         ab_case_input(base, "keep", fa->route.keep, slots);
+    if (!ok)
         goto fail;
     for (size_t e = 0; e < n_e; e++) {
         if ((st = ab_i8_weights_new(hc, d, &g->w13[e])) != AB_OK || (st = ab_i8_weights_new(d, f, &g->w2[e])) != AB_OK)

@@ -211,22 +211,6 @@ struct route_case {
     uint8_t *keep[AB_SLOT_COUNT];
 };
 
-static void route_case_free(struct ab_case *c)
-{
-    if (!c)
-        return;
-    struct route_case *g = (struct route_case *)c;
-    ab_free(g->x);
-    ab_free(g->wg);
-    ab_free(g->bias);
-    for (int s = 0; s < AB_SLOT_COUNT; s++) {
-        ab_free(g->expert[s]);
-        ab_free(g->weight[s]);
-        ab_free(g->keep[s]);
-    }
-    ab_free(g);
-}
-
 /* Seeded router inputs; shared with the layer families through moe_impl.h. */
 void ab__moe_fill_router(struct ab_rng *rng, int64_t dist, int64_t spread, size_t n_t, size_t d, size_t n_e,
                          float *x, float *wg)
@@ -293,26 +277,31 @@ static enum ab_status route_case_new(const struct ab_shape *shape, uint64_t seed
 {
     if (!ab_shape_valid(&ab_family_moe_route, shape) || shape->v[P_K] > shape->v[P_E])
         return ab_error_set(err, AB_EINVAL, "moe_route: shape outside parameter ranges (k <= experts)");
-    struct route_case *g = ab_calloc(1, sizeof *g);
-    if (!g)
-        return ab_error_set(err, AB_ENOMEM, "moe_route: out of memory for the case");
-    g->base.family = &ab_family_moe_route;
-    g->base.shape = *shape;
-    g->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_moe_route, shape, seed, sizeof(struct route_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct route_case *g = (struct route_case *)base;
     size_t n_t = (size_t)shape->v[P_T], d = (size_t)shape->v[P_D], n_e = (size_t)shape->v[P_E];
     size_t k = (size_t)shape->v[P_K];
-    g->x = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * d * sizeof(float));
-    g->wg = ab_aligned_alloc(AB_ALIGN_BYTES, n_e * d * sizeof(float));
-    g->bias = ab_aligned_alloc(AB_ALIGN_BYTES, n_e * sizeof(float));
-    bool ok = g->x && g->wg && g->bias;
+    g->x = ab_case_alloc(base, n_t * d * sizeof(float));
+    g->wg = ab_case_alloc(base, n_e * d * sizeof(float));
+    g->bias = ab_case_alloc(base, n_e * sizeof(float));
+    bool ok = g->x && g->wg && g->bias && ab_case_input(base, "x", g->x, n_t * d * sizeof(float)) &&
+              ab_case_input(base, "w_gate", g->wg, n_e * d * sizeof(float)) &&
+              ab_case_input(base, "sel_bias", g->bias, n_e * sizeof(float));
     for (int s = 0; s < AB_SLOT_COUNT && ok; s++) {
-        g->expert[s] = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * k * sizeof(int32_t));
-        g->weight[s] = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * k * sizeof(float));
-        g->keep[s] = ab_aligned_alloc(AB_ALIGN_BYTES, n_t * k);
-        ok = g->expert[s] && g->weight[s] && g->keep[s];
+        enum ab_slot slot = (enum ab_slot)s;
+        g->expert[s] = ab_case_alloc(base, n_t * k * sizeof(int32_t));
+        g->weight[s] = ab_case_alloc(base, n_t * k * sizeof(float));
+        g->keep[s] = ab_case_alloc(base, n_t * k);
+        ok = g->expert[s] && g->weight[s] && g->keep[s] &&
+             ab_case_output(base, slot, "expert", g->expert[s], AB_ELEM_I32, n_t, k, k) &&
+             ab_case_output(base, slot, "weight", g->weight[s], AB_ELEM_F32, n_t, k, k) &&
+             ab_case_output(base, slot, "keep", g->keep[s], AB_ELEM_U8, n_t, k, k);
     }
     if (!ok) {
-        route_case_free(&g->base);
+        ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "moe_route: out of memory for %zu tokens x %zu experts", n_t, n_e);
     }
     struct ab_rng rng;
@@ -520,7 +509,7 @@ const struct ab_family ab_family_moe_route = {
     .tokens = route_tokens,
     .io_bytes = route_io_bytes,
     .case_new = route_case_new,
-    .case_free = route_case_free,
+    .case_free = ab_case_free,
     .case_run = route_case_run,
     .case_compare = route_case_compare,
     .case_metrics = route_case_metrics,

@@ -165,6 +165,10 @@ static enum ab_status probe_case_new(const struct ab_shape *shape, uint64_t seed
         ok = false;
         break;
     }
+    for (int s = 0; s < AB_SLOT_COUNT && ok; s++)
+        ok = p->f_out[s] ? ab_case_output(base, (enum ab_slot)s, "out", p->f_out[s], AB_ELEM_F32, 1, p->n_out, p->n_out)
+                         : ab_case_output(base, (enum ab_slot)s, "out", p->i32_out[s], AB_ELEM_I32, 1, p->n_out,
+                                          p->n_out);
     if (!ok) {
         ab_case_free(base);
         return ab_error_set(err, AB_ENOMEM, "peak: out of memory for n=%zu", n);

@@ -105,7 +105,7 @@ struct i8_case {
     float *xs;
     float *w_f32;         /* float weights (gaussian/outlier), NULL for extreme */
     float *bias;
-    struct ab_i8_weights *w;
+    struct ab_i8_weights *w;  /* not from ab_case_alloc: its arrays are registered inputs */
     void *y[AB_SLOT_COUNT];
     size_t y_bytes;
 };
@@ -114,16 +114,8 @@ static void i8_case_free(struct ab_case *c)
 {
     if (!c)
         return;
-    struct i8_case *g = (struct i8_case *)c;
-    ab_free(g->x);
-    ab_free(g->xq);
-    ab_free(g->xs);
-    ab_free(g->w_f32);
-    ab_free(g->bias);
-    ab_i8_weights_free(g->w);
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        ab_free(g->y[s]);
-    ab_free(g);
+    ab_i8_weights_free(((struct i8_case *)c)->w);
+    ab_case_free(c);
 }
 
 /* An int8 value for the extreme distribution: half of them at the edges. */
@@ -134,41 +126,44 @@ static int8_t extreme_value(struct ab_rng *rng)
     return r < 4 ? edges[r] : (int8_t)((int)ab_rng_below(rng, 256) - 128);
 }
 
+static const enum ab_elem out_elem[AB_I8_OUT_COUNT] = {
+    [AB_I8_OUT_F32] = AB_ELEM_F32, [AB_I8_OUT_S8] = AB_ELEM_I8, [AB_I8_OUT_S32] = AB_ELEM_I32};
+
 static enum ab_status i8_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                   struct ab_error *err)
 {
-    if (!ab_shape_valid(&ab_family_gemm_i8, shape))
-        return ab_error_set(err, AB_EINVAL, "gemm_i8: shape outside parameter ranges");
-    struct i8_case *g = ab_calloc(1, sizeof *g);
-    if (!g)
-        return ab_error_set(err, AB_ENOMEM, "gemm_i8: out of memory for the case");
-    g->base.family = &ab_family_gemm_i8;
-    g->base.shape = *shape;
-    g->base.seed = seed;
+    struct ab_case *base = NULL;
+    enum ab_status st = ab_case_new(&ab_family_gemm_i8, shape, seed, sizeof(struct i8_case), &base, err);
+    if (st != AB_OK)
+        return st;
+    struct i8_case *g = (struct i8_case *)base;
     size_t m = (size_t)shape->v[P_M], n = (size_t)shape->v[P_N], k = (size_t)shape->v[P_K];
     int64_t dist = shape->v[P_DIST];
+    enum ab_i8_out out = (enum ab_i8_out)shape->v[P_OUT];
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
 
-    enum ab_status st = ab_i8_weights_new(n, k, &g->w);
-    if (st != AB_OK)
+    if ((st = ab_i8_weights_new(n, k, &g->w)) != AB_OK)
         goto fail;
     st = AB_ENOMEM;
-    g->y_bytes = m * n * (size_t)out_elem_bytes(shape->v[P_OUT]);
+    g->y_bytes = m * n * (size_t)out_elem_bytes(out);
     for (int s = 0; s < AB_SLOT_COUNT; s++)
-        if (!(g->y[s] = ab_aligned_alloc(AB_ALIGN_BYTES, g->y_bytes)))
+        if (!(g->y[s] = ab_case_alloc(base, g->y_bytes)) ||
+            !ab_case_output(base, (enum ab_slot)s, "y", g->y[s], out_elem[out], m, n, n))
             goto fail;
     if (shape->v[P_BIAS]) {
-        if (!(g->bias = ab_aligned_alloc(AB_ALIGN_BYTES, n * sizeof(float))))
+        if (!(g->bias = ab_case_alloc(base, n * sizeof(float))) ||
+            !ab_case_input(base, "bias", g->bias, n * sizeof(float)))
             goto fail;
         ab_rng_fill_uniform_f32(&rng, g->bias, n, -0.5f, 0.5f);
     }
     if (dist == AB__I8_DIST_EXTREME) {
-        int8_t *wq = ab_aligned_alloc(AB_ALIGN_BYTES, n * k);
-        float *ws = ab_aligned_alloc(AB_ALIGN_BYTES, n * sizeof(float));
-        g->xq = ab_aligned_alloc(AB_ALIGN_BYTES, m * k);
-        g->xs = ab_aligned_alloc(AB_ALIGN_BYTES, m * sizeof(float));
-        if (!wq || !ws || !g->xq || !g->xs) {
+        int8_t *wq = ab_malloc(n * k);
+        float *ws = ab_malloc(n * sizeof(float));
+        g->xq = ab_case_alloc(base, m * k);
+        g->xs = ab_case_alloc(base, m * sizeof(float));
+        if (!wq || !ws || !g->xq || !g->xs || !ab_case_input(base, "x_q", g->xq, m * k) ||
+            !ab_case_input(base, "x_scale", g->xs, m * sizeof(float))) {
             ab_free(wq);
             ab_free(ws);
             goto fail;
@@ -183,9 +178,10 @@ static enum ab_status i8_case_new(const struct ab_shape *shape, uint64_t seed, s
         ab_free(wq);
         ab_free(ws);
     } else {
-        g->x = ab_aligned_alloc(AB_ALIGN_BYTES, m * k * sizeof(float));
-        g->w_f32 = ab_aligned_alloc(AB_ALIGN_BYTES, n * k * sizeof(float));
-        if (!g->x || !g->w_f32)
+        g->x = ab_case_alloc(base, m * k * sizeof(float));
+        g->w_f32 = ab_case_alloc(base, n * k * sizeof(float));
+        if (!g->x || !g->w_f32 || !ab_case_input(base, "x", g->x, m * k * sizeof(float)) ||
+            !ab_case_input(base, "w_f32", g->w_f32, n * k * sizeof(float)))
             goto fail;
         ab_rng_fill_normal_f32(&rng, g->x, m * k, 0.0f, 1.0f);
         ab_rng_fill_normal_f32(&rng, g->w_f32, n * k, 0.0f, 0.02f);
@@ -199,6 +195,11 @@ static enum ab_status i8_case_new(const struct ab_shape *shape, uint64_t seed, s
         }
         ab_i8_weights_quantize(g->w, g->w_f32, k);
     }
+    /* the weights object allocates its own arrays: hashed by ab_case_verify, not guarded */
+    if (!ab_case_input(base, "w.q", g->w->q, n * k) || !ab_case_input(base, "w.scale", g->w->scale, n * sizeof(float)) ||
+        !ab_case_input(base, "w.comp", g->w->comp, g->w->n_pad * sizeof(int32_t)) ||
+        !ab_case_input(base, "w.packed", g->w->packed, g->w->n_pad * g->w->k_pad))
+        goto fail;
     struct ab_gemm_i8_args *a = &g->args;
     a->m = m;
     a->n = n;
@@ -209,13 +210,13 @@ static enum ab_status i8_case_new(const struct ab_shape *shape, uint64_t seed, s
     a->ldx = k;
     a->w = g->w;
     a->bias = g->bias;
-    a->out = (enum ab_i8_out)shape->v[P_OUT];
+    a->out = out;
     a->out_scale = 0.05f;
     a->ldy = n;
-    *out_case = &g->base;
+    *out_case = base;
     return AB_OK;
 fail:
-    i8_case_free(&g->base);
+    i8_case_free(base);
     return ab_error_set(err, st, "gemm_i8: cannot build the %zux%zux%zu case", m, n, k);
 }
 

@@ -140,13 +140,57 @@ enum ab_slot {
 };
 
 #define AB_CASE_MAX_OWNED 32
+#define AB_CASE_MAX_OUTPUTS 8   /* registered outputs per slot */
+#define AB_CASE_MAX_INPUTS 16   /* registered inputs the case does not own */
+
+/*
+ * Bytes of guard zone before and after every buffer from ab_case_alloc, filled with
+ * AB_CASE_GUARD_BYTE and checked by ab_case_verify: a multiple of AB_ALIGN_BYTES, so
+ * the buffer itself stays aligned, and wide enough for a full vector store past the end.
+ */
+#define AB_CASE_GUARD_BYTES 64
+#define AB_CASE_GUARD_BYTE 0xDB
+/* Integer outputs of AB_SLOT_TEST are filled with this byte before a checked call (no
+ * reference writes 0xA5A5A5A5 everywhere); float outputs with NaN. */
+#define AB_CASE_POISON_BYTE 0xA5
+
+/* Element type of a registered output: how it is poisoned before a checked call. */
+enum ab_elem {
+    AB_ELEM_F32,
+    AB_ELEM_F64,
+    AB_ELEM_I8,
+    AB_ELEM_U8,
+    AB_ELEM_I32,
+    AB_ELEM_I64,
+    AB_ELEM_COUNT
+};
+
+/* A buffer the case knows by name: owned (guarded, block != NULL) or only registered. */
+struct ab_case_buf {
+    const char *name;   /* static string; NULL for an owned buffer never named */
+    void *ptr;
+    size_t bytes;
+    void *block;        /* the allocation including its guard zones; NULL if not owned */
+};
+
+/* An output of one slot: rows x cols elements, row i starting at element i * ld. */
+struct ab_case_output {
+    const char *name;   /* static string, e.g. "c", "expert" */
+    void *ptr;
+    enum ab_elem elem;
+    size_t rows, cols, ld;
+};
 
 struct ab_case {
     const struct ab_family *family;
     struct ab_shape shape;
     uint64_t seed;
-    void *owned[AB_CASE_MAX_OWNED];  /* buffers from ab_case_alloc, released by ab_case_free */
+    struct ab_case_buf owned[AB_CASE_MAX_OWNED];  /* from ab_case_alloc, released by ab_case_free */
     size_t n_owned;
+    struct ab_case_buf inputs[AB_CASE_MAX_INPUTS]; /* inputs owned elsewhere (hashed, not guarded) */
+    size_t n_inputs;
+    struct ab_case_output outputs[AB_SLOT_COUNT][AB_CASE_MAX_OUTPUTS];
+    size_t n_outputs[AB_SLOT_COUNT];
     float *out_f32[AB_SLOT_COUNT];   /* optional single float output per slot (ab_case_outputs_f32) */
     size_t n_out_f32;
 };
@@ -155,9 +199,10 @@ struct ab_case {
  * Harness helpers for family case functions (never used inside a kernel):
  * ab_case_new allocates the family's case struct of `bytes` (its first member is
  * struct ab_case), checks the shape against the family's ranges and fills the base;
- * ab_case_alloc returns an AB_ALIGN_BYTES-aligned buffer owned by the case (NULL when
- * out of memory or past AB_CASE_MAX_OWNED); ab_case_free releases every owned buffer
- * and the case itself (NULL-safe), so it can be a family's case_free as it is.
+ * ab_case_alloc returns an AB_ALIGN_BYTES-aligned buffer owned by the case, framed by
+ * guard zones (NULL when out of memory or past AB_CASE_MAX_OWNED); ab_case_free
+ * releases every owned buffer and the case itself (NULL-safe), so it can be a family's
+ * case_free as it is.
  */
 AB_API enum ab_status ab_case_new(const struct ab_family *family, const struct ab_shape *shape, uint64_t seed,
                                   size_t bytes, struct ab_case **out_case, struct ab_error *err);
@@ -165,18 +210,38 @@ AB_API void *ab_case_alloc(struct ab_case *c, size_t bytes);
 AB_API void ab_case_free(struct ab_case *c);
 
 /*
+ * What ab_case_verify needs to know about a case. Every family's case_new registers
+ * each output of each slot with ab_case_output (ld > cols: the columns from cols to ld
+ * are padding, which a kernel must leave alone). Every owned buffer that is not an
+ * AB_SLOT_TEST output counts as an input and must be unchanged by a call;
+ * ab_case_input names an owned buffer for the messages, or registers an input the case
+ * does not own (hashed, but without guard zones). false when a table is full or the
+ * output does not fit in a buffer; the case is then unusable.
+ */
+AB_API bool ab_case_output(struct ab_case *c, enum ab_slot slot, const char *name, void *ptr, enum ab_elem elem,
+                           size_t rows, size_t cols, size_t ld);
+AB_API bool ab_case_input(struct ab_case *c, const char *name, const void *ptr, size_t bytes);
+
+/*
+ * The checked call, checkasm style: poison every AB_SLOT_TEST output (padding
+ * included), fill every guard zone, hash every input, run `kernel` into AB_SLOT_TEST
+ * with case_run, then check the guard zones, the padding and the input hashes and
+ * compare with AB_SLOT_REF (which the reference must have filled) by case_compare.
+ * A kernel status other than AB_OK is returned as it is (out_check untouched);
+ * otherwise out_check says whether the call passed, and on failure its detail names
+ * what happened, where, and the case's seed. Harness code: never inside a timed region.
+ */
+AB_API enum ab_status ab_case_verify(struct ab_case *c, const struct ab_kernel *kernel, const struct ab_exec *exec,
+                                     struct ab_check *out_check);
+
+/*
  * For families whose result is one float array: allocate it for both slots, filled
- * with NaN so an output element a kernel forgets to write cannot pass the check; false
- * when out of memory. ab_case_compare_f32 then serves directly as the family's
- * case_compare (relative Frobenius error under the kernel's tolerance rule).
+ * with NaN, and register it as output "out" of each slot; false when out of memory.
+ * ab_case_compare_f32 then serves directly as the family's case_compare (relative
+ * Frobenius error under the kernel's tolerance rule).
  */
 AB_API bool ab_case_outputs_f32(struct ab_case *c, size_t n);
 AB_API void ab_case_compare_f32(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out_check);
-
-/* Run `kernel` into AB_SLOT_TEST and compare with AB_SLOT_REF (placeholder: the guarded
- * version poisons outputs and checks guards and inputs). */
-AB_API enum ab_status ab_case_verify(struct ab_case *c, const struct ab_kernel *kernel, const struct ab_exec *exec,
-                                     struct ab_check *out_check);
 
 /* Designated initialisers for a family's three sweep tables (arrays, not pointers). */
 #define AB_SWEEPS(def, quick, test)                                                               \
@@ -271,6 +336,19 @@ AB_API const struct ab_family *ab_family_find(const char *name);  /* NULL if unk
 AB_API size_t ab_kernel_count(void);
 AB_API const struct ab_kernel *ab_kernel_at(size_t index);        /* NULL past the end */
 AB_API const struct ab_kernel *ab_kernel_find(const char *name);  /* NULL if unknown */
+
+/*
+ * Add a variant that is not built into the library: the way plugins and tests (the
+ * mutants of tests/mutants/) put their own variants beside the built-in ones. It is
+ * listed after them (so it is never a family's "best" ahead of a built-in row) and
+ * every lookup and `archbench run` see it. The descriptor must stay valid for the rest
+ * of the process. AB_EINVAL for NULL, a reference (a family has exactly one), an unknown
+ * family, a missing workspace_bytes/flops/bytes function or a name already taken;
+ * AB_ENOMEM past AB_KERNEL_MAX_EXTRA. Not thread safe: register before other threads
+ * look kernels up.
+ */
+#define AB_KERNEL_MAX_EXTRA 32
+AB_API enum ab_status ab_kernel_register_extra(const struct ab_kernel *kernel);
 
 /* The family's reference variant (exactly one exists; the registry test checks it). */
 AB_API const struct ab_kernel *ab_kernel_ref(const struct ab_family *family);

@@ -1,0 +1,43 @@
+#!/bin/sh
+# `archbench run` must report every mutant as verified=fail and exit 1, with the
+# family's reference in the same run: the reference's timed calls are what used to
+# leave the right answer in the TEST slot, so a mutant writing nothing passed.
+# Usage: mutants_cli_test.sh path/to/archbench_mutants
+set -u
+ab="$1"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ab_mutants.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+n=0
+for m in gemm_f32_writes_nothing gemm_f32_writes_zeros gemm_f32_skips_last_block gemm_f32_writes_past_end \
+         gemm_f32_writes_input gemm_f32_one_thread_only \
+         gemm_i8_writes_nothing gemm_i8_skips_last_block gemm_i8_writes_past_end gemm_i8_writes_input \
+         gemm_i8_one_thread_only; do
+    n=$((n + 1))
+    case $m in
+    gemm_f32_*) fam=gemm_f32; sets="--set m=37 --set n=29 --set k=41" ;;
+    gemm_i8_*) fam=gemm_i8; sets="--set m=37 --set n=33 --set k=70" ;;
+    esac
+    out="$tmp/$m"
+    # shellcheck disable=SC2086 # $sets is a list of options
+    "$ab" run --filter "^$fam/(${fam}_ref|mutant_$m)\$" $sets --threads 2 -r 1 -m 0.001 --no-probes \
+        --out "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+    rc=$?
+    if [ "$rc" != 1 ]; then
+        echo "not ok $n - $m: archbench run exit $rc, want 1"; cat "$tmp/stderr"; fail=1; continue
+    fi
+    if ! grep -q "^[^,]*,[^,]*,$fam,${fam}_ref,.*,reference," "$out/speed.csv"; then
+        echo "not ok $n - $m: the reference did not run before it"; fail=1; continue
+    fi
+    rows=$(grep -c ",mutant_$m," "$out/speed.csv")
+    bad=$(grep ",mutant_$m," "$out/speed.csv" | grep -vc ',fail,')
+    if [ "$rows" = 0 ] || [ "$bad" != 0 ]; then
+        echo "not ok $n - $m: $bad of $rows rows not 'fail'"; grep "mutant_$m" "$out/speed.csv"; fail=1; continue
+    fi
+    if ! grep ",mutant_$m," "$out/speed.csv" | grep -q '(seed [0-9]*)'; then
+        echo "not ok $n - $m: the failure note lacks the seed"; fail=1; continue
+    fi
+    echo "ok $n - $m: fail, exit 1"
+done
+echo "1..$n"
+exit $fail
