@@ -185,7 +185,7 @@ static void print_summary(const char *dir)
         bool probe = fam && fam->is_probe;
         if (probe && strstr(row->key.shape, "int8"))
             unit = "GOP/s";
-        if (isnan(rate) || (probe && strstr(row->key.shape, "mem_"))) {
+        if (!(row->flops > 0.0) || (probe && strstr(row->key.shape, "mem_"))) {
             rate = row->gbytes_per_s;
             unit = "GB/s";
         }
@@ -206,6 +206,8 @@ static void print_summary(const char *dir)
         }
         printf("%-24s %-34s %3d %-9s %11s %9s %-7s %8s %7s %s\n", row->key.kernel, shape, row->key.threads,
                ab_verdict_name(row->verdict), med_s, rate_s, unit, pb_s, sp_s, flags);
+        if (row->verdict == AB_VERDICT_FAIL)
+            printf("    ^ %s\n", row->note);
     }
     printf("%%bound: of the roofline bound (c: compute, m: memory) from the peaks measured in this run\n");
     ab_results_release(&res);
