@@ -429,3 +429,44 @@ Test(results, set_can_be_scoped_to_one_family)
     cr_assert_eq(ab_run(&o, &res, &err), AB_EINVAL);
     cr_assert(strstr(err.msg, "nope"), "%s", err.msg);
 }
+
+/* Metrics belong to the case (keyed by its reference on one thread): an interrupted run
+ * whose only thread count is 2 must not lose them on resume. */
+Test(results, metrics_survive_resume_whatever_the_thread_list)
+{
+    char cut[128], full[128];
+    temp_dir(cut, sizeof cut, "mcut");
+    temp_dir(full, sizeof full, "mfull");
+    struct ab_run_options o;
+    struct ab_run_result res;
+    struct ab_error err;
+    small_options(&o, full);
+    o.filter = "^moe_route/";
+    o.sets[0] = (struct ab_run_set){.param = "tokens", .values = {"64", "65"}, .n_values = 2};
+    o.sets[1] = (struct ab_run_set){.param = "d_model", .values = {"32"}, .n_values = 1};
+    o.n_sets = 2;
+    o.threads[0] = 2;
+    o.n_threads = 1;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    if (res.n_items < 3)
+        cr_skip_test("too few moe_route items here to interrupt in the middle");
+    struct ab_results a, b;
+    cr_assert_eq(ab_results_read(full, false, &a, &err), AB_OK, "%s", err.msg);
+    cr_assert_gt(a.n_metrics, 0, "moe_route reports routing metrics");
+
+    struct ab_run_options c = o;
+    c.out_dir = cut;
+    volatile sig_atomic_t flag = 0;
+    struct stopper s = {&flag, 2};
+    interrupted_run(&c, &flag, &s);
+    struct ab_run_options r;
+    ab_run_options_init(&r);
+    r.out_dir = cut;
+    r.resume = true;
+    cr_assert_eq(ab_run(&r, &res, &err), AB_OK, "%s", err.msg);
+    cr_assert_eq(ab_results_read(cut, false, &b, &err), AB_OK, "%s", err.msg);
+    cr_assert_eq(b.n_metrics, a.n_metrics, "metrics after resume: %zu, uninterrupted: %zu", b.n_metrics, a.n_metrics);
+    cr_assert_eq(b.n_rows, a.n_rows);
+    ab_results_release(&a);
+    ab_results_release(&b);
+}
