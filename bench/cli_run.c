@@ -21,19 +21,45 @@
 
 static volatile sig_atomic_t stop_requested;
 
-/* First Ctrl-C: stop after the current item (said at once, from the handler, with
- * write(2), the async-signal-safe way); second: abandon the current item too. */
-static void on_sigint(int sig)
+/*
+ * Ctrl-C: the first stops after the current item, the second abandons it at the next
+ * call boundary, a third quits at once. SIGTERM (what a CI time limit sends once)
+ * abandons the current item and quits within AB_TERM_GRACE_S even if a single kernel
+ * call is still running. Finished items are in the journal either way: --resume
+ * continues. Messages go out with write(2), the async-signal-safe way.
+ */
+#define AB_TERM_GRACE_S 5
+
+static void say(const char *msg)
+{
+    (void)!write(STDERR_FILENO, msg, strlen(msg));
+}
+
+static void on_alarm(int sig)
 {
     (void)sig;
-    static const char first[] = "\narchbench run: stopping after the current item (Ctrl-C again abandons it)\n";
-    static const char second[] = "\narchbench run: abandoning the current item\n";
-    if (stop_requested < 2)
+    say("\narchbench run: still inside a kernel call: quitting; finished items are kept (continue with --resume)\n");
+    _exit(AB_EXIT_FAIL);
+}
+
+static void on_sigint(int sig)
+{
+    if (sig == SIGTERM) {
+        stop_requested = 2;
+        say("\narchbench run: terminated: abandoning the current item\n");
+        alarm(AB_TERM_GRACE_S);
+        return;
+    }
+    if (stop_requested < 3)
         stop_requested++;
-    if (stop_requested == 1)
-        (void)!write(STDERR_FILENO, first, sizeof first - 1);
-    else
-        (void)!write(STDERR_FILENO, second, sizeof second - 1);
+    if (stop_requested == 1) {
+        say("\narchbench run: stopping after the current item (Ctrl-C again abandons it)\n");
+    } else if (stop_requested == 2) {
+        say("\narchbench run: abandoning the current item (Ctrl-C again quits at once)\n");
+    } else {
+        say("\narchbench run: quitting; finished items are kept (continue with --resume)\n");
+        _exit(AB_EXIT_FAIL);
+    }
 }
 
 static void help(FILE *out)
@@ -299,14 +325,15 @@ int ab__cli_run(int argc, char **argv)
             break;
         }
         case 'm':
-            if (!parse_double(optarg, &o.min_time_s))
-                return ab__cli_usage_error("run", "--min-time: '%s' is not a duration in seconds", optarg);
+            if (!parse_double(optarg, &o.min_time_s) || o.min_time_s > 60.0)
+                return ab__cli_usage_error("run", "--min-time: '%s' is not a duration in 0..60 seconds", optarg);
             min_time_set = true;
             o.given |= AB_RUN_GIVEN_MIN_TIME;
             break;
         case OPT_MAX_ITEM:
-            if (!parse_double(optarg, &o.max_item_s) || o.max_item_s <= 0.0)
-                return ab__cli_usage_error("run", "--max-item-time: '%s' is not a positive duration", optarg);
+            if (!parse_double(optarg, &o.max_item_s) || o.max_item_s <= 0.0 || o.max_item_s > 86400.0)
+                return ab__cli_usage_error("run", "--max-item-time: '%s' is not a duration in (0, 86400] seconds",
+                                           optarg);
             o.given |= AB_RUN_GIVEN_MAX_ITEM;
             break;
         case 'e':
@@ -338,8 +365,8 @@ int ab__cli_run(int argc, char **argv)
             break;
         }
         case OPT_TDP:
-            if (!parse_double(optarg, &d) || d <= 0.0)
-                return ab__cli_usage_error("run", "--tdp: '%s' is not a power in watts", optarg);
+            if (!parse_double(optarg, &d) || d <= 0.0 || d > 100000.0)
+                return ab__cli_usage_error("run", "--tdp: '%s' is not a power in (0, 100000] watts", optarg);
             o.tdp_w = d;
             o.given |= AB_RUN_GIVEN_TDP;
             break;
@@ -382,6 +409,8 @@ int ab__cli_run(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
     bool tty = isatty(STDERR_FILENO);
     if (tty)
         o.on_progress = progress;

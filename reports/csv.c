@@ -251,6 +251,11 @@ enum ab_status ab_csv_read(const char *path, const struct ab_csv_options *option
                 r.line++;
                 continue;
             }
+            /* libcsv grows a field's buffer by a fixed block (128 bytes by default): a
+             * long field would be copied over and over, quadratic in its length. Growing
+             * the block with the buffer makes the growth geometric. */
+            if (parser.entry_size > parser.blk_size)
+                csv_set_blk_size(&parser, parser.entry_size);
             if (csv_parse(&parser, buf + at, chunk, on_field, on_row, &r) != chunk) {
                 st = ab_error_set(err, AB_EPARSE, "'%s' line %zu: %s", path, r.line,
                                   csv_strerror(csv_error(&parser)));

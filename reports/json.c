@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -43,6 +44,9 @@ enum ab_status ab_json_write_file(const char *path, const struct cJSON *root, st
     return st;
 }
 
+/* Context files and configurations are kilobytes; a bigger file is not one of them. */
+#define AB_JSON_MAX_BYTES (256 << 20)
+
 enum ab_status ab_json_read_file(const char *path, struct cJSON **out_root, struct ab_error *err)
 {
     ab_json_use_shim();
@@ -51,6 +55,16 @@ enum ab_status ab_json_read_file(const char *path, struct cJSON **out_root, stru
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return ab_error_set(err, AB_EIO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        st = ab_error_set(err, AB_EIO, "cannot read '%s': not a regular file", path);
+        goto done;
+    }
+    if (sb.st_size > AB_JSON_MAX_BYTES) {
+        st = ab_error_set(err, AB_EIO, "'%s': %lld bytes, more than the %d MiB a JSON input may have", path,
+                          (long long)sb.st_size, AB_JSON_MAX_BYTES >> 20);
+        goto done;
+    }
     if (fseek(fp, 0, SEEK_END) != 0) {
         st = ab_error_set(err, AB_EIO, "cannot read '%s': %s", path, strerror(errno));
         goto done;
