@@ -87,6 +87,10 @@ static void help(FILE *out)
             "      --resume DIR       continue the interrupted run in DIR with its own plan, options\n"
             "                         and peaks (a conflicting option is refused)\n"
             "      --overwrite        replace a run already in the --out folder (else refused)\n"
+            "      --isolate          each item in its own process: a kernel that crashes or hangs\n"
+            "                         becomes a 'crash' or 'timeout' row and the sweep goes on\n"
+            "      --item-timeout S   with --isolate: kill an item after S seconds (default\n"
+            "                         4 x --max-item-time + 60)\n"
             "      --seed S           input seed (default 1)\n"
             "      --tdp W            energy estimate model: W watts x time, when no energy counter\n"
             "      --no-pin           do not pin threads to CPUs\n"
@@ -274,7 +278,7 @@ static int parse_threads(struct ab_run_options *o, char *list)
 
 int ab__cli_run(int argc, char **argv)
 {
-    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE };
+    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE, OPT_ISOLATE, OPT_ITEM_TIMEOUT };
     static const struct option options[] = {
         {"filter", required_argument, NULL, 'f'},      {"set", required_argument, NULL, 's'},
         {"threads", required_argument, NULL, 't'},     {"repetitions", required_argument, NULL, 'r'},
@@ -284,7 +288,8 @@ int ab__cli_run(int argc, char **argv)
         {"resume", required_argument, NULL, OPT_RESUME}, {"seed", required_argument, NULL, OPT_SEED},
         {"tdp", required_argument, NULL, OPT_TDP},     {"no-pin", no_argument, NULL, OPT_NO_PIN},
         {"no-probes", no_argument, NULL, OPT_NO_PROBES}, {"peaks-from", required_argument, NULL, OPT_PEAKS_FROM},
-        {"overwrite", no_argument, NULL, OPT_OVERWRITE}, {"help", no_argument, NULL, 'h'},
+        {"overwrite", no_argument, NULL, OPT_OVERWRITE}, {"isolate", no_argument, NULL, OPT_ISOLATE},
+        {"item-timeout", required_argument, NULL, OPT_ITEM_TIMEOUT}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     /* Recorded in context.json; joined before parsing, which splits lists in place. */
@@ -384,6 +389,16 @@ int ab__cli_run(int argc, char **argv)
             break;
         case OPT_OVERWRITE:
             o.overwrite = true;
+            break;
+        case OPT_ISOLATE:
+            o.isolate = true;
+            o.given |= AB_RUN_GIVEN_ISOLATE;
+            break;
+        case OPT_ITEM_TIMEOUT:
+            if (!parse_double(optarg, &o.item_timeout_s) || o.item_timeout_s <= 0.0 || o.item_timeout_s > 86400.0)
+                return ab__cli_usage_error("run", "--item-timeout: '%s' is not a duration in (0, 86400] seconds",
+                                           optarg);
+            o.given |= AB_RUN_GIVEN_ITEM_TIMEOUT;
             break;
         case 'h':
             help(stdout);

@@ -140,6 +140,8 @@ static enum ab_status restore_options(const cJSON *ctx, struct ab_run_options *o
         {"quick", "--quick", AB_RUN_GIVEN_QUICK, NULL, NULL, &o->quick},
         {"pin", "--no-pin", AB_RUN_GIVEN_PIN, NULL, NULL, &o->pin},
         {"probes", "--no-probes", AB_RUN_GIVEN_PROBES, NULL, NULL, &o->probes},
+        {"isolate", "--isolate", AB_RUN_GIVEN_ISOLATE, NULL, NULL, &o->isolate},
+        {"item_timeout_s", "--item-timeout", AB_RUN_GIVEN_ITEM_TIMEOUT, &o->item_timeout_s, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         v = GET(nums[i].name);
@@ -446,6 +448,22 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
         }
         struct ab_result_metric metrics[AB_METRICS_MAX];
         size_t n_metrics = 0;
+        struct ab_result_row row;
+        bool isolated = o.isolate && !pc->family->is_probe;
+        if (isolated) {
+            /* The child builds the case, verifies and times; the parent never runs the
+             * kernel (nor the reference, which may be the one that crashes). */
+            if (!ab__team_pin(&r.team, 1))
+                ab__warn(&r, "threads=1: %s", r.team.pin_report);
+            ab__isolate_item(&r, it, pc, o.seed + it->case_index, &row, metrics, &n_metrics);
+            for (size_t m = 0; m < n_metrics; m++)
+                for (size_t k = 0; k < r.res.n_metrics; k++)
+                    if (ab_result_key_eq(&r.res.metrics[k].key, &metrics[m].key)) {
+                        n_metrics = 0;  /* this case's metrics are already kept */
+                        break;
+                    }
+            goto measured;
+        }
         if (it->case_index != c_index) {
             if (c)
                 c->family->case_free(c);
@@ -475,8 +493,8 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
         }
         if (!ab__team_pin(&r.team, it->threads))
             ab__warn(&r, "threads=%d: %s", it->threads, r.team.pin_report);
-        struct ab_result_row row;
         ab__measure_item(&r, it, pc, c, ref_call_ns, &row);
+    measured:
         if (o.stop && *o.stop >= 2) {
             ab__row_release(&row);  /* abandoned: measured again on resume */
             res.interrupted = true;
@@ -511,7 +529,7 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
             r.ref_median_ns = row.timed ? row.median_ns : NA_F64;
         ab_results_derive(&row, pc->family->is_probe ? NULL : ab_results_peak(ctx, it->threads),
                           it->kernel->is_ref ? NA_F64 : ref_median(&r, pc));
-        if (row.verdict == AB_VERDICT_FAIL)
+        if (row.verdict != AB_VERDICT_PASS && row.verdict != AB_VERDICT_REFERENCE)
             res.n_failed++;
         if (row.implausible) {
             res.n_implausible++;

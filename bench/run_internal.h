@@ -118,6 +118,12 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
                       struct ab_case *c, double ref_call_ns, struct ab_result_row *row);
 void ab__row_release(struct ab_result_row *row);
 
+/* run --isolate: the item in a child archbench process; crash and timeout rows.
+ * Metrics of the case computed by the child come back in out_metrics (at most
+ * AB_METRICS_MAX). */
+void ab__isolate_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc, uint64_t seed,
+                      struct ab_result_row *row, struct ab_result_metric *out_metrics, size_t *out_n_metrics);
+
 /* A probe's row -> the peak of its thread count (best repetition, spread). */
 void ab__peaks_record(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
                       const struct ab_result_row *row);

@@ -24,7 +24,7 @@
 
 #define NA_F64 ((double)NAN)
 
-static const char *const verdict_names[AB_VERDICT_COUNT] = {"pass", "fail", "reference"};
+static const char *const verdict_names[AB_VERDICT_COUNT] = {"pass", "fail", "reference", "crash", "timeout"};
 static const char *const bound_names[AB_BOUND_COUNT] = {"NA", "compute", "memory"};
 static const char *const compute_units[AB_COMPUTE_KIND_COUNT] = {"GFLOP/s", "GOP/s"};
 _Static_assert(sizeof verdict_names / sizeof verdict_names[0] == AB_VERDICT_COUNT, "verdict names");
@@ -699,7 +699,7 @@ static enum ab_status get_field(const struct reader *rd, size_t r, size_t c, con
     case T_VERDICT: {
         int i = name_index(s, verdict_names, AB_VERDICT_COUNT);
         if (i < 0)
-            return field_err(rd, r, c, "not pass, fail or reference");
+            return field_err(rd, r, c, "not pass, fail, reference, crash or timeout");
         enum ab_verdict v = (enum ab_verdict)i;
         memcpy(p, &v, sizeof v);
         return AB_OK;

@@ -13,6 +13,8 @@
 int main(int argc, char **argv)
 {
     enum ab_status st = ab__mutants_register();
+    if (st == AB_OK)
+        st = ab__faults_register();
     if (st != AB_OK) {
         fprintf(stderr, "archbench_mutants: cannot register the mutants: %s\n", ab_status_message(st));
         return AB_EXIT_FAIL;

@@ -25,4 +25,7 @@ extern const size_t ab__n_mutants;
 /* Register every mutant in the registry; AB_OK or the first failure. */
 enum ab_status ab__mutants_register(void);
 
+/* Register the variants that crash and hang (gemm_f32_faults.c): only for --isolate tests. */
+enum ab_status ab__faults_register(void);
+
 #endif /* ARCHBENCH_TEST_MUTANTS_H */

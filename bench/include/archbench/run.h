@@ -65,6 +65,8 @@ enum ab_run_option_bit {
     AB_RUN_GIVEN_PIN = 1u << 11,
     AB_RUN_GIVEN_PROBES = 1u << 12,
     AB_RUN_GIVEN_PEAKS_FROM = 1u << 13,
+    AB_RUN_GIVEN_ISOLATE = 1u << 14,
+    AB_RUN_GIVEN_ITEM_TIMEOUT = 1u << 15,
 };
 
 struct ab_run_options {
@@ -83,6 +85,8 @@ struct ab_run_options {
     bool resume;                        /* continue the interrupted run in out_dir: its plan,
                                            options and peaks are restored from context.json */
     bool overwrite;                     /* replace a run already in out_dir (else refused) */
+    bool isolate;                       /* each item in its own process: crashes and hangs become rows */
+    double item_timeout_s;              /* isolate: kill an item after this long (0: 4 x max_item_s + 60) */
     unsigned given;                     /* AB_RUN_GIVEN_* bits of options set explicitly */
     uint64_t seed;
     double tdp_w;                       /* energy estimate model; 0 = no estimate */

@@ -47,6 +47,8 @@ enum ab_verdict {
     AB_VERDICT_PASS,       /* matched the reference on this shape and thread count */
     AB_VERDICT_FAIL,       /* did not (or the kernel returned an error): no time reported */
     AB_VERDICT_REFERENCE,  /* the family's reference itself */
+    AB_VERDICT_CRASH,      /* its process died of a signal (run --isolate) */
+    AB_VERDICT_TIMEOUT,    /* killed past the item timeout (run --isolate) */
     AB_VERDICT_COUNT
 };
 
