@@ -417,6 +417,12 @@ int ab__cli_run(int argc, char **argv)
             o.min_time_s = 0.03;
         o.max_item_s = o.max_item_s < 3.0 ? o.max_item_s : 3.0;
     }
+    struct ab_filter *f = NULL;
+    struct ab_error ferr;
+    ab_error_clear(&ferr);
+    if (ab_filter_new(o.filter, &f, &ferr) != AB_OK)
+        return ab__cli_usage_error("run", "--filter: %s", ferr.msg);
+    ab_filter_free(f);
     o.command_line = command;
     o.stop = &stop_requested;
     struct sigaction sa;
@@ -439,7 +445,9 @@ int ab__cli_run(int argc, char **argv)
         fprintf(stderr, "\r\033[K");
     if (st != AB_OK && st != AB_EINTERRUPTED) {
         fprintf(stderr, "archbench run: %s\n", err.msg[0] ? err.msg : ab_status_message(st));
-        return st == AB_EINVAL || st == AB_EPARSE || st == AB_EOVERFLOW || st == AB_ENOTFOUND ? AB_EXIT_USAGE
+        /* A bad command line is 2; a bad input file (--peaks-from, --resume) is 1. The
+         * filter was compiled above, so a parse error here is a file's. */
+        return st == AB_EINVAL || st == AB_EOVERFLOW || st == AB_ENOTFOUND ? AB_EXIT_USAGE
                                                                                               : AB_EXIT_FAIL;
     }
     print_summary(o.out_dir);

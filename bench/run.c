@@ -392,6 +392,8 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
     if ((st = ab__plan_build(&pl, &o, filter, warn_cb, &r, err)) != AB_OK)
         goto done;
     res.n_items = pl.n_items;
+    if ((st = ab__plan_check_memory(&pl, r.si.mem_available_bytes, err)) != AB_OK)
+        goto done;
     if (!o.resume && o.peaks_from && (st = ab__peaks_load(&r, o.peaks_from, err)) != AB_OK)
         goto done;
     if (!o.probes && !o.peaks_from)

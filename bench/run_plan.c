@@ -173,3 +173,25 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
         return ab_error_set(err, AB_ENOTFOUND, "no runnable kernel matches the filter");
     return AB_OK;
 }
+
+enum ab_status ab__plan_check_memory(const struct ab__plan *pl, int64_t avail_bytes, struct ab_error *err)
+{
+    if (avail_bytes < 0)
+        return AB_OK;
+    for (size_t c = 0; c < pl->n_cases; c++) {
+        const struct ab__plan_case *pc = &pl->cases[c];
+        double need = (double)pc->family->io_bytes(&pc->shape);
+        double ws = 0.0;
+        for (size_t i = 0; i < pl->n_items; i++)
+            if (pl->items[i].case_index == c) {
+                double w = (double)pl->items[i].kernel->workspace_bytes(&pc->shape, pl->items[i].threads);
+                ws = w > ws ? w : ws;
+            }
+        need += ws;
+        if (need > (double)avail_bytes)
+            return ab_error_set(err, AB_EINVAL,
+                                "%s %s needs %.3g GB of inputs, outputs and workspace; %.3g GB are available",
+                                pc->family->name, pc->shape_text, need * 1e-9, (double)avail_bytes * 1e-9);
+    }
+    return AB_OK;
+}

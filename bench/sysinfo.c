@@ -164,6 +164,9 @@ void ab_sysinfo_collect(struct ab_sysinfo *info)
 #endif
     read_caches(info);
     char mem[64];
+    info->mem_available_bytes = read_keyed("/proc/meminfo", "MemAvailable", mem, sizeof mem) && strstr(mem, "kB")
+                                    ? strtoll(mem, NULL, 10) * 1024
+                                    : -1;
     info->mem_total_bytes = read_keyed("/proc/meminfo", "MemTotal", mem, sizeof mem) ? parse_size(mem) : -1;
     if (info->mem_total_bytes > 0 && strstr(mem, "kB"))
         info->mem_total_bytes = strtoll(mem, NULL, 10) * 1024;

@@ -30,6 +30,7 @@ struct ab_sysinfo {
     size_t n_caches;
     struct ab_cache_info caches[AB_SYSINFO_MAX_CACHES];
     int64_t mem_total_bytes;
+    int64_t mem_available_bytes;  /* MemAvailable at collection; -1 unknown */
     bool is_vm;
     char hypervisor[32];        /* "KVMKVMKVM", or "none" */
     int perf_event_paranoid;    /* -1 unreadable; values > 2 block counting */
