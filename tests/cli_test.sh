@@ -37,5 +37,21 @@ n=$("$ab" list --filter '^gemm_f32/' | tail -n +2 | grep -c .)
 [ "$n" -ge 2 ] || { echo "not ok: list --filter ^gemm_f32/ shows $n rows"; fail=1; }
 "$ab" list --filter '^gemm_f32/' | tail -n +2 | grep -qv '^gemm_f32' && { echo "not ok: filter leaks other families"; fail=1; }
 ARCHBENCH_CPU_MASK=avx512f "$ab" list --filter 'gemm_f32_avx512' | grep -q 'no: needs avx' || { echo "not ok: env mask"; fail=1; }
-rm -rf /tmp/ab_cli_test_$$
+t=/tmp/ab_cli_test_$$
+mkdir -p "$t/dir"
+small="--filter ^gemm_f32/gemm_f32_ref\$ --set m=8 --set n=8 --set k=8 -r 3 -m 0.001 --no-probes"
+check 2 "run: --min-time out of bounds" "$ab" run --min-time 1e308 --out "$t/o1"
+check 2 "run: --max-item-time out of bounds" "$ab" run --max-item-time 1e300 --out "$t/o1"
+check 2 "run: bad filter regex" "$ab" run --filter '(' --out "$t/o1"
+check 1 "run: --peaks-from a directory is a bad input file" "$ab" run $small --peaks-from "$t/dir" --out "$t/o2"
+echo '{"peaks":[{"threads":1e300,"fp32_fma_gflops":1}]}' >"$t/p.json"
+check 1 "run: --peaks-from with an impossible thread count" "$ab" run $small --peaks-from "$t/p.json" --out "$t/o3"
+check 2 "run: --resume where there is no run" "$ab" run --resume "$t/dir"
+check 2 "run: a shape larger than memory is refused" "$ab" run --filter '^mha/mha_ref$' --set n_q=1048576 \
+    --set n_kv=1048576 --no-probes --out "$t/o4"
+check 0 "run: a small run" "$ab" run $small --out "$t/o5"
+check 2 "run: a finished run is not overwritten" "$ab" run $small --out "$t/o5"
+check 2 "run: resuming a finished run" "$ab" run --resume "$t/o5"
+check 0 "run: --overwrite replaces it" "$ab" run $small --out "$t/o5" --overwrite
+rm -rf "$t"
 exit $fail
