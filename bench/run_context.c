@@ -243,6 +243,11 @@ cJSON *ab__context_build(struct ab__runner *r, const struct ab_run_result *res, 
     } else {
         cJSON_AddStringToObject(bl, "blas", "NA (built without OpenBLAS)");
     }
+    char dnnl[256];
+    if (ab_onednn_baseline(dnnl, sizeof dnnl))
+        cJSON_AddStringToObject(bl, "onednn", dnnl);
+    else
+        cJSON_AddStringToObject(bl, "onednn", "NA (built without oneDNN)");
     cJSON_AddItemToObject(bl, "environment", environment_json());
 
     cJSON *ctr = cJSON_AddObjectToObject(root, "counters");

@@ -51,6 +51,9 @@
 #define AB_ROW_BLAS_(name)
 #endif
 AB_KERNEL_LIST(AB_DECL_KERNEL_, AB_ROW_AVX2_, AB_ROW_AVX512_, AB_ROW_AVX512VNNI_, AB_ROW_AVX512BF16_, AB_ROW_BLAS_)
+#if AB_HAVE_ONEDNN
+AB_ONEDNN_KERNEL_LIST(AB_DECL_KERNEL_)
+#endif
 
 #define AB_DECL_FAMILY_(name) extern const struct ab_family ab_family_##name;
 AB_FAMILY_LIST(AB_DECL_FAMILY_)
@@ -60,7 +63,11 @@ AB_FAMILY_LIST(AB_DECL_FAMILY_)
 #define AB_DECL_KERNEL_(name) &ab__kernel_##name,
 static const struct ab_kernel *const kernel_table[] = {
     AB_KERNEL_LIST(AB_DECL_KERNEL_, AB_ROW_AVX2_, AB_ROW_AVX512_, AB_ROW_AVX512VNNI_, AB_ROW_AVX512BF16_,
-                   AB_ROW_BLAS_)};
+                   AB_ROW_BLAS_)
+#if AB_HAVE_ONEDNN
+    AB_ONEDNN_KERNEL_LIST(AB_DECL_KERNEL_)
+#endif
+};
 
 #undef AB_DECL_FAMILY_
 #define AB_DECL_FAMILY_(name) &ab_family_##name,
@@ -176,8 +183,8 @@ const struct ab_kernel *ab_kernel_best(const struct ab_family *family, const str
 {
     for (size_t i = 0; i < ab_kernel_count(); i++) {
         const struct ab_kernel *k = ab_kernel_at(i);
-        /* The OpenBLAS baseline is a measuring stick, never the library's choice. */
-        if (k->family == family && strcmp(k->variant, "openblas") != 0 &&
+        /* The vendor-library baselines are measuring sticks, never the library's choice. */
+        if (k->family == family && strcmp(k->variant, "openblas") != 0 && strcmp(k->variant, "onednn") != 0 &&
             ab_kernel_runnable(k, cpu_features, shape, NULL))
             return k;
     }

@@ -103,4 +103,11 @@
     AB_KERNELS_LSH_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
     AB_KERNELS_MOE_DISPATCH(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
 
+/* oneDNN baselines (built only with the onednn feature): measuring sticks beside the
+ * OpenBLAS ones, never a family's "best". Their order among a family's rows does not
+ * matter: the plan and `list` select by family. */
+#define AB_ONEDNN_KERNEL_LIST(ROW) \
+    ROW(gemm_f32_onednn)            \
+    ROW(gemm_i8_onednn)
+
 #endif /* ARCHBENCH_REGISTRY_LIST_H */

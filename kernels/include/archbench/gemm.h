@@ -47,6 +47,9 @@ struct ab_blas_info {
     int n_threads;       /* its own pool's size */
 };
 
+/* "oneDNN x.y.z (...)" into buf; false when built without the oneDNN baseline. */
+AB_API bool ab_onednn_baseline(char *buf, size_t buf_bytes);
+
 /* false (info zeroed) when archbench was built without a BLAS baseline. */
 AB_API bool ab_blas_baseline(struct ab_blas_info *out_info);
 
