@@ -45,15 +45,18 @@
 #else
 #define AB_ROW_AVX512BF16_(name)
 #endif
-#if AB_HAVE_OPENBLAS
-#define AB_ROW_BLAS_(name) AB_DECL_KERNEL_(name)
-#else
-#define AB_ROW_BLAS_(name)
-#endif
+/* Baseline rows: each name's library flag (1 or 0 from ab_config.h) picks AB_IF_1_
+ * (keep the row) or AB_IF_0_ (drop it). */
+#define AB_NEED_gemm_f32_openblas AB_HAVE_OPENBLAS
+#define AB_NEED_mha_unfused_openblas AB_HAVE_OPENBLAS
+#define AB_NEED_gemm_f32_onednn AB_HAVE_ONEDNN
+#define AB_NEED_gemm_i8_onednn AB_HAVE_ONEDNN
+#define AB_CAT2_(a, b) a##b
+#define AB_CAT_(a, b) AB_CAT2_(a, b)
+#define AB_IF_1_(row) row
+#define AB_IF_0_(row)
+#define AB_ROW_BLAS_(name) AB_CAT_(AB_IF_, AB_CAT_(AB_NEED_##name, _))(AB_DECL_KERNEL_(name))
 AB_KERNEL_LIST(AB_DECL_KERNEL_, AB_ROW_AVX2_, AB_ROW_AVX512_, AB_ROW_AVX512VNNI_, AB_ROW_AVX512BF16_, AB_ROW_BLAS_)
-#if AB_HAVE_ONEDNN
-AB_ONEDNN_KERNEL_LIST(AB_DECL_KERNEL_)
-#endif
 
 #define AB_DECL_FAMILY_(name) extern const struct ab_family ab_family_##name;
 AB_FAMILY_LIST(AB_DECL_FAMILY_)
@@ -63,11 +66,7 @@ AB_FAMILY_LIST(AB_DECL_FAMILY_)
 #define AB_DECL_KERNEL_(name) &ab__kernel_##name,
 static const struct ab_kernel *const kernel_table[] = {
     AB_KERNEL_LIST(AB_DECL_KERNEL_, AB_ROW_AVX2_, AB_ROW_AVX512_, AB_ROW_AVX512VNNI_, AB_ROW_AVX512BF16_,
-                   AB_ROW_BLAS_)
-#if AB_HAVE_ONEDNN
-    AB_ONEDNN_KERNEL_LIST(AB_DECL_KERNEL_)
-#endif
-};
+                   AB_ROW_BLAS_)};
 
 #undef AB_DECL_FAMILY_
 #define AB_DECL_FAMILY_(name) &ab_family_##name,

@@ -8,7 +8,8 @@
  *
  * Row macros: REF(name) plain C, always built; AVX2(name), AVX512(name),
  * AVX512VNNI(name), AVX512BF16(name) built into that level's library when the compiler
- * supports it; BLAS(name) only with the OpenBLAS baseline. registry.c defines each macro
+ * supports it; BLAS(name) a vendor-library baseline, built only when its library is
+ * found (registry.c maps each such name to its AB_HAVE_* flag). registry.c defines each macro
  * to either a table entry or nothing, so no #if is needed here.
  *
  * Adding a family: one FAMILY(name) row in AB_FAMILY_LIST (its descriptor is
@@ -34,12 +35,14 @@
 #define AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AVX512(gemm_f32_avx512)                                                 \
     BLAS(gemm_f32_openblas)                                                 \
+    BLAS(gemm_f32_onednn)                                                   \
     REF(gemm_f32_ref)
 
 /* W8A8 INT8 GEMM (kernels/quant) */
 #define AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AVX512VNNI(gemm_i8_avx512vnni)                                         \
     AVX2(gemm_i8_avx2)                                                     \
+    BLAS(gemm_i8_onednn)                                                   \
     REF(gemm_i8_ref)
 
 /* MoE routing (kernels/moe) */
@@ -102,12 +105,5 @@
     AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_LSH_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
     AB_KERNELS_MOE_DISPATCH(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
-
-/* oneDNN baselines (built only with the onednn feature): measuring sticks beside the
- * OpenBLAS ones, never a family's "best". Their order among a family's rows does not
- * matter: the plan and `list` select by family. */
-#define AB_ONEDNN_KERNEL_LIST(ROW) \
-    ROW(gemm_f32_onednn)            \
-    ROW(gemm_i8_onednn)
 
 #endif /* ARCHBENCH_REGISTRY_LIST_H */
