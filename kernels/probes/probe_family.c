@@ -26,11 +26,11 @@ static const struct ab_param probe_params[] = {
  * reference machine, so they measure DRAM, not cache. */
 #define SHAPE(kind, n) {{kind, n}}
 static const struct ab_shape sweep_default[] = {
-    SHAPE(AB_PROBE_FP32_FMA, 1 << 20), SHAPE(AB_PROBE_INT8_DOT, 1 << 19),
+    SHAPE(AB_PROBE_FP32_FMA, 4096), SHAPE(AB_PROBE_INT8_DOT, 4096),
     SHAPE(AB_PROBE_MEM_READ, 32 << 20), SHAPE(AB_PROBE_MEM_TRIAD, 32 << 20),
 };
 static const struct ab_shape sweep_test[] = {
-    SHAPE(AB_PROBE_FP32_FMA, 1),   SHAPE(AB_PROBE_FP32_FMA, 1000), SHAPE(AB_PROBE_INT8_DOT, 1),
+    SHAPE(AB_PROBE_FP32_FMA, 1),   SHAPE(AB_PROBE_FP32_FMA, 37), SHAPE(AB_PROBE_INT8_DOT, 1),
     SHAPE(AB_PROBE_INT8_DOT, 20000), /* wraps int32: vpdpbusd wraps, the reference must too */
     SHAPE(AB_PROBE_MEM_READ, 1),   SHAPE(AB_PROBE_MEM_READ, 1003),  SHAPE(AB_PROBE_MEM_TRIAD, 1),
     SHAPE(AB_PROBE_MEM_TRIAD, 1003),
@@ -61,7 +61,7 @@ double ab__probe_bytes(const struct ab_shape *s)
     case AB_PROBE_FP32_FMA:
         return 2.0 * 4.0 * AB_PROBE_LANES;
     case AB_PROBE_INT8_DOT:
-        return 8.0 * AB_PROBE_LANES + 4.0 * AB_PROBE_LANES;
+        return 8.0 * AB_PROBE_DOT_INPUT_LANES + 4.0 * AB_PROBE_LANES;
     case AB_PROBE_MEM_READ:
         return 4.0 * n;
     case AB_PROBE_MEM_TRIAD:
@@ -122,12 +122,12 @@ static enum ab_status probe_case_new(const struct ab_shape *shape, uint64_t seed
     }
     case AB_PROBE_INT8_DOT: {
         p->n_out = AB_PROBE_LANES;
-        uint8_t *u8 = ab_case_alloc(base, 4 * AB_PROBE_LANES);
-        int8_t *s8 = ab_case_alloc(base, 4 * AB_PROBE_LANES);
+        uint8_t *u8 = ab_case_alloc(base, 4 * AB_PROBE_DOT_INPUT_LANES);
+        int8_t *s8 = ab_case_alloc(base, 4 * AB_PROBE_DOT_INPUT_LANES);
         for (int s = 0; s < AB_SLOT_COUNT; s++)
             p->i32_out[s] = ab_case_alloc(base, AB_PROBE_LANES * sizeof(int32_t));
         ok = u8 && s8 && p->i32_out[0] && p->i32_out[1];
-        for (size_t i = 0; ok && i < 4 * AB_PROBE_LANES; i++) {
+        for (size_t i = 0; ok && i < 4 * AB_PROBE_DOT_INPUT_LANES; i++) {
             u8[i] = (uint8_t)ab_rng_below(&rng, 256);
             s8[i] = (int8_t)((int)ab_rng_below(&rng, 256) - 128);
         }
@@ -196,7 +196,7 @@ static void probe_case_compare(const struct ab_case *c, const struct ab_kernel *
 const struct ab_family ab_family_peak = {
     .name = "peak",
     .doc = "peak probes: FP32 FMA, INT8 dot product, memory read and triad bandwidth",
-    .flops_doc = "fma 2*192*n; dot 8*192*n; read n adds; triad 2n",
+    .flops_doc = "fma 2*184320*n; dot 8*184320*n; read n adds; triad 2n",
     .params = probe_params,
     .n_params = sizeof probe_params / sizeof probe_params[0],
     AB_SWEEPS(sweep_default, sweep_default, sweep_test),
