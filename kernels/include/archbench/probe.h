@@ -59,6 +59,16 @@ struct ab_probe_args {
 #define AB_PROBE_FMA_D 0.0000001f
 #define AB_PROBE_TRIAD_S 3.0f
 
+/*
+ * Value of the shape parameter n meaning "auto" (spelled n=auto): rounds of the compute
+ * probes' default sweep; for the memory probes, a working set of at least
+ * AB_PROBE_LLC_FACTOR times the last-level cache (CPUID, all instances on the online
+ * CPUs), so they measure memory and not cache on any machine.
+ */
+#define AB_PROBE_N_AUTO 0
+#define AB_PROBE_AUTO_ROUNDS 4096
+#define AB_PROBE_LLC_FACTOR 4
+
 AB_API extern const struct ab_family ab_family_peak;
 
 #endif /* ARCHBENCH_PROBE_H */
