@@ -54,7 +54,8 @@ static size_t bytes_per_element(enum ab_probe_kind kind)
     return kind == AB_PROBE_MEM_TRIAD ? 3 * sizeof(float) : sizeof(int32_t);
 }
 
-/* When CPUID states no cache: a working set this large is beyond any LLC shipped. */
+/* When CPUID states no cache (off x86, or a hypervisor hiding every cache leaf): 4x a
+ * 256 MiB LLC; a machine with a larger one needs an explicit n. */
 #define UNKNOWN_LLC_WORKING_SET_BYTES (INT64_C(1) << 30)
 
 /*
