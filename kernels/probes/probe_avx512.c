@@ -72,7 +72,7 @@ static enum ab_status probe_avx512(const struct ab_probe_args *a, const struct a
     case AB_PROBE_FP32_FMA:
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
         for (int b = 0; b < AB_PROBE_BLOCKS; b++)
-            fma_block(a->f_in + (size_t)b * AB_PROBE_BLOCK_LANES, a->f_out + (size_t)b * AB_PROBE_BLOCK_LANES, a->n);
+            fma_block(a->f_in, a->f_out + (size_t)b * AB_PROBE_BLOCK_LANES, a->n);
         return AB_OK;
     case AB_PROBE_MEM_READ: {
         uint32_t total = 0;

@@ -24,7 +24,7 @@ static const char *const n_names[] = {[AB_PROBE_N_AUTO] = "auto"};
 static const struct ab_param probe_params[] = {
     [AB__PROBE_KIND] = {"kind", "fp32_fma, int8_dot, mem_read or mem_triad", 0, 0, AB_PROBE_KIND_COUNT - 1,
                         kind_names, AB_PROBE_KIND_COUNT},
-    [AB__PROBE_N] = {"n", "rounds (fma, dot) or elements (memory); auto: 4096 rounds, or 4x the last-level cache",
+    [AB__PROBE_N] = {"n", "rounds (fma, dot) or elements (memory); auto: 16384 rounds, or 4x the last-level cache",
                      AB_PROBE_N_AUTO, 0, INT64_C(1) << 31, n_names, 1},
 };
 
@@ -113,7 +113,7 @@ double ab__probe_bytes(const struct ab_shape *s)
     double n = (double)ab__probe_n(s);
     switch ((enum ab_probe_kind)s->v[AB__PROBE_KIND]) {
     case AB_PROBE_FP32_FMA:
-        return 2.0 * 4.0 * AB_PROBE_LANES;
+        return 4.0 * AB_PROBE_BLOCK_LANES + 4.0 * AB_PROBE_LANES;
     case AB_PROBE_INT8_DOT:
         return 8.0 * AB_PROBE_DOT_INPUT_LANES + 4.0 * AB_PROBE_LANES;
     case AB_PROBE_MEM_READ:
@@ -165,12 +165,17 @@ static enum ab_status probe_case_new(const struct ab_shape *shape, uint64_t seed
     switch (kind) {
     case AB_PROBE_FP32_FMA: {
         p->n_out = AB_PROBE_LANES;
-        float *in = ab_case_alloc(base, AB_PROBE_LANES * sizeof(float));
+        float *in = ab_case_alloc(base, AB_PROBE_BLOCK_LANES * sizeof(float));
         for (int s = 0; s < AB_SLOT_COUNT; s++)
             p->f_out[s] = ab_case_alloc(base, AB_PROBE_LANES * sizeof(float));
         ok = in && p->f_out[0] && p->f_out[1];
-        if (ok)
-            ab_rng_fill_uniform_f32(&rng, in, AB_PROBE_LANES, 0.5f, 2.0f);
+        if (ok) {
+            ab_rng_fill_uniform_f32(&rng, in, AB_PROBE_BLOCK_LANES, 0.5f, 2.0f);
+            /* NaN until written: a block the probe skips cannot pass the check */
+            for (int s = 0; s < AB_SLOT_COUNT; s++)
+                for (size_t i = 0; i < AB_PROBE_LANES; i++)
+                    p->f_out[s][i] = NAN;
+        }
         a->f_in = in;
         break;
     }
@@ -181,6 +186,10 @@ static enum ab_status probe_case_new(const struct ab_shape *shape, uint64_t seed
         for (int s = 0; s < AB_SLOT_COUNT; s++)
             p->i32_out[s] = ab_case_alloc(base, AB_PROBE_LANES * sizeof(int32_t));
         ok = u8 && s8 && p->i32_out[0] && p->i32_out[1];
+        /* INT32_MIN until written, as the NaN above (no real lane is likely to wrap to it) */
+        for (int s = 0; ok && s < AB_SLOT_COUNT; s++)
+            for (size_t i = 0; i < AB_PROBE_LANES; i++)
+                p->i32_out[s][i] = INT32_MIN;
         for (size_t i = 0; ok && i < 4 * AB_PROBE_DOT_INPUT_LANES; i++) {
             u8[i] = (uint8_t)ab_rng_below(&rng, 256);
             s8[i] = (int8_t)((int)ab_rng_below(&rng, 256) - 128);

@@ -3,8 +3,10 @@
  * run as the kernels, so "% of peak" compares like with like (same clock, same VM,
  * same thread count).
  *
- *   fp32_fma   AB_PROBE_LANES independent FMA chains: x = x*c + d, n rounds.
- *              FLOPs 2*AB_PROBE_LANES*n. Ceiling of FP32 compute.
+ *   fp32_fma   AB_PROBE_LANES independent FMA chains: x = x*c + d, n rounds; lane l
+ *              starts from input l % AB_PROBE_BLOCK_LANES (every block the same, so
+ *              the reference computes one block). FLOPs 2*AB_PROBE_LANES*n. Ceiling
+ *              of FP32 compute.
  *   int8_dot   AB_PROBE_LANES int32 lanes, each += dot of 4 u8 x 4 s8 pairs, n rounds
  *              (wrapping int32, as vpdpbusd); lane l uses the pairs of input lane
  *              l % AB_PROBE_DOT_INPUT_LANES. Ops 2*4*AB_PROBE_LANES*n (a multiply and
@@ -45,7 +47,7 @@ enum ab_probe_kind { AB_PROBE_FP32_FMA, AB_PROBE_INT8_DOT, AB_PROBE_MEM_READ, AB
 struct ab_probe_args {
     enum ab_probe_kind kind;
     size_t n;                 /* rounds (fma, dot) or elements (memory) */
-    const float *f_in;        /* fma: AB_PROBE_LANES start values; triad: c */
+    const float *f_in;        /* fma: AB_PROBE_BLOCK_LANES start values; triad: c */
     const float *f_in2;       /* triad: b */
     float *f_out;             /* fma: AB_PROBE_LANES results; triad: a */
     const uint8_t *u8_in;     /* dot: 4*AB_PROBE_DOT_INPUT_LANES bytes */
@@ -66,7 +68,9 @@ struct ab_probe_args {
  * CPUs), so they measure memory and not cache on any machine.
  */
 #define AB_PROBE_N_AUTO 0
-#define AB_PROBE_AUTO_ROUNDS 4096
+/* ~30 ms per call on one Zen 5 core: long against the end-of-call barrier, so a thread
+ * preempted by other work costs a small share of a call, not most of it. */
+#define AB_PROBE_AUTO_ROUNDS 16384
 #define AB_PROBE_LLC_FACTOR 4
 
 AB_API extern const struct ab_family ab_family_peak;
