@@ -69,9 +69,15 @@ int ab__cli_sysinfo(int argc, char **argv)
     printf("%-22s %s\n", "features usable", buf);
     ab_cpu_format(ab_cpu_mask(), buf, sizeof buf);
     printf("%-22s %s\n", "features hidden", buf);
-    for (size_t i = 0; i < si.n_caches; i++)
-        printf("%-22s L%d %-11s %lld KiB, shared by %d cpu(s)\n", i == 0 ? "caches" : "", si.caches[i].level,
-               si.caches[i].type, (long long)(si.caches[i].size_bytes / 1024), si.caches[i].n_sharing_cpus);
+    printf("%-22s %s\n", "caches from", si.cache_source);
+    for (size_t i = 0; i < si.n_caches; i++) {
+        printf("%-22s L%d %-11s %lld KiB, ", i == 0 ? "caches" : "", si.caches[i].level, si.caches[i].type,
+               (long long)(si.caches[i].size_bytes / 1024));
+        if (si.caches[i].n_sharing_cpus < 0)
+            printf("sharing not stated\n");
+        else
+            printf("shared by %d cpu(s)\n", si.caches[i].n_sharing_cpus);
+    }
     print_int_or_na("memory", si.mem_total_bytes < 0 ? -1 : si.mem_total_bytes / (1024 * 1024), " MiB");
     printf("%-22s %s%s%s\n", "virtual machine", si.is_vm ? "yes (" : "no", si.is_vm ? si.hypervisor : "",
            si.is_vm ? ")" : "");

@@ -1,6 +1,8 @@
 /*
  * sysinfo.c - reads the machine description from /proc, /sys, uname and CPUID.
- * Linux first; elsewhere the fields stay NA. Never prints.
+ * Linux first; elsewhere the fields stay NA. Never prints. Caches come from sysfs, or
+ * from CPUID (ab_cpu_caches) where sysfs has none, as in many VMs; cache_source says
+ * which.
  */
 #include <sched.h>
 #include <stdio.h>
@@ -119,6 +121,21 @@ static void read_caches(struct ab_sysinfo *info)
         c->size_bytes = read_line(path, buf, sizeof buf) ? parse_size(buf) : -1;
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", idx);
         c->n_sharing_cpus = read_line(path, buf, sizeof buf) ? count_cpu_list(buf) : -1;
+    }
+    if (info->n_caches > 0) {
+        snprintf(info->cache_source, sizeof info->cache_source, "sysfs");
+        return;
+    }
+    struct ab_cpu_cache cpuid[AB_SYSINFO_MAX_CACHES];
+    const char *source = "none";
+    size_t n = ab_cpu_caches(cpuid, AB_SYSINFO_MAX_CACHES, &source);
+    snprintf(info->cache_source, sizeof info->cache_source, "%s", source);
+    for (size_t i = 0; i < n; i++) {
+        struct ab_cache_info *c = &info->caches[info->n_caches++];
+        c->level = cpuid[i].level;
+        snprintf(c->type, sizeof c->type, "%s", ab_cpu_cache_type_name(cpuid[i].type));
+        c->size_bytes = cpuid[i].size_bytes;
+        c->n_sharing_cpus = cpuid[i].n_sharing_cpus;
     }
 }
 

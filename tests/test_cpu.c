@@ -1,6 +1,7 @@
 /*
  * test_cpu.c - CPU feature names, mask parsing and closure, and the effect of the
- * mask on which variants are runnable and which one is "best".
+ * mask on which variants are runnable and which one is "best"; cache sizes from
+ * CPUID and the memory probes sized from them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "archbench/cpu.h"
 #include "archbench/gemm.h"
 #include "archbench/kernel.h"
+#include "archbench/probe.h"
 
 Test(cpu, names_round_trip)
 {
@@ -90,4 +92,70 @@ Test(cpu, environment_variable_sets_the_mask)
     setenv("ARCHBENCH_CPU_MASK", "avx2", 1);
     cr_assert(ab_cpu_mask() & AB_CPU_BIT(AB_CPU_AVX2));
     cr_assert_eq(ab_cpu_features() & AB_CPU_BIT(AB_CPU_AVX2), 0);
+}
+
+Test(cpu, cpuid_caches_are_plausible)
+{
+    struct ab_cpu_cache caches[AB_CPU_MAX_CACHES];
+    const char *source = NULL;
+    size_t n = ab_cpu_caches(caches, AB_CPU_MAX_CACHES, &source);
+    cr_assert_not_null(source);
+#if defined(__x86_64__) || defined(__i386__)
+    cr_assert_gt(n, 0, "every x86 CPU of the last decade states its caches in CPUID (source %s)", source);
+#else
+    if (n == 0)
+        cr_skip_test("no CPUID cache leaves off x86");
+#endif
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(caches[i].level >= 1 && caches[i].level <= 4, "level %d", caches[i].level);
+        cr_assert_not_null(ab_cpu_cache_type_name(caches[i].type));
+        cr_assert_gt(caches[i].size_bytes, 0);
+        cr_assert(caches[i].line_bytes == 0 || (caches[i].line_bytes & (caches[i].line_bytes - 1)) == 0,
+                  "line %d is a power of two", caches[i].line_bytes);
+        if (i > 0)
+            cr_assert_geq(caches[i].level, caches[i - 1].level, "sorted by level");
+    }
+    int64_t l1d = ab_cpu_cache_bytes(1), l2 = ab_cpu_cache_bytes(2);
+    int level = 0;
+    int64_t llc = ab_cpu_llc_bytes(&level, NULL);
+    cr_assert_gt(l1d, 0, "an L1 data cache");
+    cr_assert_gt(llc, 0, "a last-level cache");
+    cr_assert_geq(level, 1);
+    cr_assert_geq(llc, l1d, "LLC %lld >= L1d %lld", (long long)llc, (long long)l1d);
+    if (l2 > 0) {
+        cr_assert_geq(l2, l1d, "L2 %lld >= L1d %lld", (long long)l2, (long long)l1d);
+        cr_assert_geq(llc, l2, "LLC %lld >= L2 %lld", (long long)llc, (long long)l2);
+    }
+    cr_assert_eq(ab_cpu_cache_bytes(9), 0, "no such level");
+}
+
+/* The memory probes' default (n=auto) working set is at least 4x the LLC, per kind. */
+Test(cpu, memory_probes_sized_beyond_the_llc)
+{
+    int64_t llc = ab_cpu_llc_bytes(NULL, NULL);
+    if (llc <= 0)
+        cr_skip_test("CPUID states no last-level cache here");
+    const struct ab_kernel *ref = ab_kernel_ref(&ab_family_peak);
+    cr_assert_not_null(ref);
+    int in_default[AB_PROBE_KIND_COUNT] = {0};
+    for (size_t i = 0; i < ab_family_peak.n_sweep_default; i++) {
+        const struct ab_shape *s = &ab_family_peak.sweep_default[i];
+        enum ab_probe_kind kind = (enum ab_probe_kind)s->v[0];
+        if (kind != AB_PROBE_MEM_READ && kind != AB_PROBE_MEM_TRIAD)
+            continue;
+        in_default[kind]++;
+        cr_assert_eq(s->v[1], AB_PROBE_N_AUTO, "the default sweep sizes memory probes from the cache");
+        /* bytes(): what one call reads and writes, i.e. its working set. */
+        double ws = ref->bytes(s);
+        cr_assert_geq(ws, (double)AB_PROBE_LLC_FACTOR * (double)llc, "kind %d: working set %.0f < 4 x LLC %lld",
+                      (int)kind, ws, (long long)llc);
+        char text[128];
+        ab_shape_format(&ab_family_peak, s, text, sizeof text);
+        cr_assert(strstr(text, "n=auto"), "shape text says auto: %s", text);
+    }
+    cr_assert_eq(in_default[AB_PROBE_MEM_READ], 1);
+    cr_assert_eq(in_default[AB_PROBE_MEM_TRIAD], 1);
+    /* An explicit n is taken as it is. */
+    struct ab_shape fixed = {{AB_PROBE_MEM_READ, 1000}};
+    cr_assert_eq(ref->bytes(&fixed), 4000.0);
 }

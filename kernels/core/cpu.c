@@ -5,8 +5,13 @@
  * AVX-512 register state (a CPU flag without OS support must count as absent, or the
  * first zmm instruction faults). aarch64: NEON (ASIMD) is architectural. Detection
  * runs once; the result and the mask are atomics so any thread may ask.
+ *
+ * Caches: the CPUID cache leaves, because VMs often have no sysfs cache directory and
+ * the memory probes must still be sized beyond the last-level cache. Not cached: a
+ * handful of CPUID calls, asked a few times per run, never inside a timed region.
  */
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,4 +235,151 @@ size_t ab_cpu_format(uint64_t bits, char *buf, size_t buf_bytes)
         need = (size_t)n;
     }
     return need;
+}
+
+/* ---- caches ------------------------------------------------------------------------------ */
+
+static const char *const cache_type_names[] = {"Data", "Instruction", "Unified"};
+_Static_assert(sizeof cache_type_names / sizeof cache_type_names[0] == AB_CPU_CACHE_TYPE_COUNT, "cache type names");
+
+const char *ab_cpu_cache_type_name(enum ab_cpu_cache_type type)
+{
+    if ((int)type < 0 || type >= AB_CPU_CACHE_TYPE_COUNT)
+        return NULL;
+    return cache_type_names[type];
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/*
+ * Deterministic cache parameters, the same layout in Intel's leaf 4 and AMD's leaf
+ * 0x8000001d: EAX type (0 ends the list) | level << 5 | (sharing - 1) << 14; EBX
+ * (line - 1) | (partitions - 1) << 12 | (ways - 1) << 22; ECX sets - 1. Size is
+ * ways x partitions x line x sets (a fully associative cache reports 1 set).
+ */
+static size_t caches_deterministic(unsigned leaf, struct ab_cpu_cache *out, size_t max)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < 32 && n < max; i++) {
+        unsigned a, b, c, d;
+        __cpuid_count(leaf, i, a, b, c, d);
+        unsigned type = a & 0x1f;
+        if (type == 0)
+            break;
+        if (type > 3)
+            continue; /* reserved types */
+        int64_t line = (int64_t)(b & 0xfff) + 1, partitions = (int64_t)((b >> 12) & 0x3ff) + 1,
+                ways = (int64_t)((b >> 22) & 0x3ff) + 1, sets = (int64_t)c + 1;
+        out[n++] = (struct ab_cpu_cache){
+            .level = (int)((a >> 5) & 7),
+            .type = type == 1 ? AB_CPU_CACHE_DATA : type == 2 ? AB_CPU_CACHE_INSTRUCTION : AB_CPU_CACHE_UNIFIED,
+            .size_bytes = ways * partitions * line * sets,
+            .line_bytes = (int)line,
+            .n_sharing_cpus = (int)((a >> 14) & 0xfff) + 1,
+        };
+    }
+    return n;
+}
+
+/*
+ * AMD's legacy leaves, all some hypervisors pass through (no topology extensions):
+ * 0x80000005 ECX/EDX L1d/L1i size in KiB << 24, line in bits 7:0; 0x80000006 ECX L2
+ * size in KiB << 16, EDX L3 size in 512 KiB units << 18 (0: absent). No sharing.
+ */
+static size_t caches_amd_legacy(unsigned max_ext, struct ab_cpu_cache *out, size_t max)
+{
+    size_t n = 0;
+    unsigned a, b, c, d;
+    if (max_ext >= 0x80000005) {
+        __cpuid(0x80000005, a, b, c, d);
+        if ((c >> 24) && n < max)
+            out[n++] = (struct ab_cpu_cache){1, AB_CPU_CACHE_DATA, (int64_t)(c >> 24) << 10, (int)(c & 0xff), -1};
+        if ((d >> 24) && n < max)
+            out[n++] =
+                (struct ab_cpu_cache){1, AB_CPU_CACHE_INSTRUCTION, (int64_t)(d >> 24) << 10, (int)(d & 0xff), -1};
+    }
+    if (max_ext >= 0x80000006) {
+        __cpuid(0x80000006, a, b, c, d);
+        if ((c >> 16) && n < max)
+            out[n++] = (struct ab_cpu_cache){2, AB_CPU_CACHE_UNIFIED, (int64_t)(c >> 16) << 10, (int)(c & 0xff), -1};
+        if ((d >> 18) && n < max)
+            out[n++] = (struct ab_cpu_cache){3, AB_CPU_CACHE_UNIFIED, (int64_t)(d >> 18) << 19, (int)(d & 0xff), -1};
+    }
+    return n;
+}
+
+static int cache_order(const void *pa, const void *pb)
+{
+    const struct ab_cpu_cache *x = pa, *y = pb;
+    if (x->level != y->level)
+        return x->level < y->level ? -1 : 1;
+    return (x->type > y->type) - (x->type < y->type);
+}
+#endif
+
+size_t ab_cpu_caches(struct ab_cpu_cache *out_caches, size_t max_caches, const char **out_source)
+{
+    const char *source = "none";
+    size_t n = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned max_basic, max_ext, b, c, d, e;
+    char vendor[13];
+    __cpuid(0, max_basic, b, c, d);
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    vendor[12] = '\0';
+    bool amd = strcmp(vendor, "AuthenticAMD") == 0 || strcmp(vendor, "HygonGenuine") == 0;
+    __cpuid(0x80000000, max_ext, b, c, d);
+    if (max_ext < 0x80000000)
+        max_ext = 0;
+    bool topoext = false;
+    if (max_ext >= 0x80000001) {
+        __cpuid(0x80000001, e, b, c, d);
+        topoext = (c >> 22) & 1;
+    }
+    /* Leaf 4 is reserved on AMD: only Intel-style vendors are asked. */
+    if (!amd && max_basic >= 4 && (n = caches_deterministic(4, out_caches, max_caches)) > 0)
+        source = "cpuid leaf 4";
+    else if (amd && topoext && max_ext >= 0x8000001d &&
+             (n = caches_deterministic(0x8000001d, out_caches, max_caches)) > 0)
+        source = "cpuid leaf 0x8000001d";
+    else if (amd && (n = caches_amd_legacy(max_ext, out_caches, max_caches)) > 0)
+        source = "cpuid leaves 0x80000005-6";
+    if (n > 1)
+        qsort(out_caches, n, sizeof *out_caches, cache_order);
+#else
+    (void)out_caches;
+    (void)max_caches;
+#endif
+    if (out_source)
+        *out_source = source;
+    return n;
+}
+
+int64_t ab_cpu_cache_bytes(int level)
+{
+    struct ab_cpu_cache caches[AB_CPU_MAX_CACHES];
+    size_t n = ab_cpu_caches(caches, AB_CPU_MAX_CACHES, NULL);
+    for (size_t i = 0; i < n; i++)
+        if (caches[i].level == level && caches[i].type != AB_CPU_CACHE_INSTRUCTION)
+            return caches[i].size_bytes;
+    return 0;
+}
+
+int64_t ab_cpu_llc_bytes(int *out_level, int *out_n_sharing)
+{
+    struct ab_cpu_cache caches[AB_CPU_MAX_CACHES];
+    size_t n = ab_cpu_caches(caches, AB_CPU_MAX_CACHES, NULL);
+    const struct ab_cpu_cache *llc = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (caches[i].type != AB_CPU_CACHE_INSTRUCTION && caches[i].size_bytes > 0 &&
+            (!llc || caches[i].level >= llc->level))
+            llc = &caches[i];
+    if (!llc)
+        return 0;
+    if (out_level)
+        *out_level = llc->level;
+    if (out_n_sharing)
+        *out_n_sharing = llc->n_sharing_cpus;
+    return llc->size_bytes;
 }

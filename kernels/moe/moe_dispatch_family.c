@@ -33,7 +33,8 @@ enum {
 };
 
 static const char *const gate_names[] = {"softmax_topk", "threshold", "top_p", "sigmoid_bias"};
-static const char *const dist_names[] = {"normal", "ties", "one_expert"};
+static const char *const dist_names[] = {"normal", "ties", "one_expert", "peaked"};
+_Static_assert(sizeof dist_names / sizeof dist_names[0] == AB__RT_DIST_COUNT, "a name per distribution");
 
 static const struct ab_param disp_params[AB__DP_PARAM_COUNT] = {
     [P_T] = {"tokens", "tokens in the layer call", 4096, 1, INT64_C(1) << 20, NULL, 0},
@@ -43,7 +44,7 @@ static const struct ab_param disp_params[AB__DP_PARAM_COUNT] = {
     [P_GATE] = {"gate", "router of the case (renormalised top-k by default; threshold tau 0.3)", 0, 0,
                 AB_MOE_GATE_COUNT - 1, gate_names, AB_MOE_GATE_COUNT},
     [P_CAP] = {"cap_pct", "capacity factor in percent, 0 = dropless", 0, 0, 100000, NULL, 0},
-    [P_DIST] = {"dist", "router inputs: normal, ties, one_expert", 0, 0, AB__RT_DIST_COUNT - 1, dist_names,
+    [P_DIST] = {"dist", "router inputs: normal, ties, one_expert, peaked", 0, 0, AB__RT_DIST_COUNT - 1, dist_names,
                 AB__RT_DIST_COUNT},
 };
 _Static_assert(AB__DP_PARAM_COUNT <= AB_SHAPE_MAX_PARAMS, "params fit a shape");

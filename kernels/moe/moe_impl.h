@@ -17,6 +17,7 @@ enum ab__route_dist {
     AB__RT_DIST_NORMAL,    /* x ~ N(0,1), gate rows ~ N(0, (spread/10)^2 / d) */
     AB__RT_DIST_TIES,      /* as normal, gate rows 2i+1 copy rows 2i: exact logit ties */
     AB__RT_DIST_ONE,       /* every token strongly prefers expert 0 */
+    AB__RT_DIST_PEAKED,    /* exact logits: 9 for one expert, 0 for the next 7, -3 for the rest */
     AB__RT_DIST_COUNT
 };
 

@@ -6,7 +6,9 @@
  * Hard cases in the test sweep: one token, E = 1, k = E (up to 256), exact logit ties
  * (duplicated gate rows: the lower index must win everywhere), all-zero gate (every
  * probability 1/E: tau above all of them, argmax fallback on a full tie), every token
- * to one expert with capacity overflow, top-p with k caps, sigmoid with bias.
+ * to one expert with capacity overflow, top-p with k caps, sigmoid with bias, and exact
+ * peaked logits (one 9, seven 0, the rest -3: the top weight is a sum of 1 and many
+ * tiny terms, where a float running sum over 128 experts drifts by ~6e-6).
  *
  * Comparison: per token, the sets of selected experts and their keep flags must match
  * the reference's; a row may differ only on a near tie (two of the best k+1 keys within
@@ -33,7 +35,7 @@ enum {
 
 static const char *const bool_names[] = {"0", "1"};
 static const char *const gate_names[] = {"softmax_topk", "threshold", "top_p", "sigmoid_bias"};
-static const char *const dist_names[] = {"normal", "ties", "one_expert"};
+static const char *const dist_names[] = {"normal", "ties", "one_expert", "peaked"};
 _Static_assert(sizeof gate_names / sizeof gate_names[0] == AB_MOE_GATE_COUNT, "a name per gate");
 _Static_assert(sizeof dist_names / sizeof dist_names[0] == AB__RT_DIST_COUNT, "a name per distribution");
 
@@ -48,7 +50,10 @@ static const struct ab_param route_params[] = {
     [P_TAU] = {"tau_pct", "threshold gate: tau in percent", 30, 0, 100, NULL, 0},
     [P_TOPP] = {"top_p_pct", "top-p gate: cumulative probability in percent", 50, 0, 100, NULL, 0},
     [P_CAP] = {"cap_pct", "capacity factor in percent, 0 = no capacity", 0, 0, 100000, NULL, 0},
-    [P_DIST] = {"dist", "normal, ties (duplicated gate rows), one_expert (all tokens prefer expert 0)", 0, 0,
+    [P_DIST] = {"dist",
+                "normal, ties (duplicated gate rows), one_expert (all tokens prefer expert 0), peaked (exact "
+                "logits 9, 0 x7, -3 for the rest)",
+                0, 0,
                 AB__RT_DIST_COUNT - 1, dist_names, AB__RT_DIST_COUNT},
     [P_SPREAD] = {"spread", "standard deviation of the logits, in tenths (0: all logits equal)", 10, 0, 1000, NULL,
                   0},
@@ -63,6 +68,7 @@ static const struct ab_param route_params[] = {
 #define NORMAL AB__RT_DIST_NORMAL
 #define TIES AB__RT_DIST_TIES
 #define ONE AB__RT_DIST_ONE
+#define PEAKED AB__RT_DIST_PEAKED
 
 static const struct ab_shape sweep_default[] = {
     SHAPE(4096, 1024, 8, 2, TOPK, 0, 30, 50, 0, NORMAL, 10),   /* article A V3: 8 experts top-2, no renorm */
@@ -90,6 +96,9 @@ static const struct ab_shape sweep_test[] = {
     SHAPE(99, 31, 8, 8, TOPP, 0, 30, 100, 0, NORMAL, 10),    SHAPE(130, 100, 128, 2, TOPK, 1, 30, 50, 200, ONE, 10),
     SHAPE(300, 129, 256, 8, SIG, 1, 30, 50, 0, NORMAL, 10),  SHAPE(300, 129, 64, 6, SIG, 0, 30, 50, 150, NORMAL, 10),
     SHAPE(1000, 256, 32, 2, TOPK, 0, 30, 50, 0, NORMAL, 10), SHAPE(40, 24, 1, 1, THR, 0, 30, 50, 100, NORMAL, 10),
+    /* token 0 sees logits [9, 0 x7, -3 x120]: softmax top-2 without renormalisation */
+    SHAPE(1, 16, 128, 2, TOPK, 0, 30, 50, 0, PEAKED, 10),    SHAPE(37, 16, 256, 8, TOPK, 0, 30, 50, 0, PEAKED, 10),
+    SHAPE(37, 16, 128, 4, TOPP, 0, 30, 50, 0, PEAKED, 10),   SHAPE(37, 16, 128, 4, THR, 0, 30, 50, 0, PEAKED, 10),
 };
 
 double ab__moe_route_flops(const struct ab_shape *s)
@@ -225,6 +234,19 @@ void ab__moe_fill_router(struct ab_rng *rng, int64_t dist, int64_t spread, size_
     if (dist == AB__RT_DIST_TIES)
         for (size_t e = 1; e < n_e; e += 2)
             memcpy(wg + e * d, wg + (e - 1) * d, d * sizeof(float));
+    if (dist == AB__RT_DIST_PEAKED) {
+        /* x_t is the unit vector j = t % d, so logit(t, e) = wg[e d + j] exactly (every
+         * other product is 0, in float and double alike); column j gives 9 to expert
+         * j % E, 0 to the 7 after it and -3 to the rest. */
+        memset(x, 0, n_t * d * sizeof(float));
+        for (size_t t = 0; t < n_t; t++)
+            x[t * d + t % d] = 1.0f;
+        for (size_t e = 0; e < n_e; e++)
+            for (size_t j = 0; j < d; j++) {
+                size_t r = (e + n_e - j % n_e) % n_e;
+                wg[e * d + j] = r == 0 ? 9.0f : r <= 7 ? 0.0f : -3.0f;
+            }
+    }
     if (dist == AB__RT_DIST_ONE) {
         /* a constant feature that only expert 0 listens to: +8 on its logit */
         for (size_t t = 0; t < n_t; t++)

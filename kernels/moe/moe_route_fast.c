@@ -1,7 +1,7 @@
 /*
  * moe_route_fast.c - optimized router: gate logits with the project's best FP32 GEMM
  * (X Wg^T, Wg as stored, trans_b), then per token in parallel (OpenMP over tokens):
- * float softmax/sigmoid and a partial selection of the k best (score desc, index asc)
+ * float softmax/sigmoid (sums in double) and a partial selection of the k best (score desc, index asc)
  * by insertion, O(E) per token for small k, since every gate needs at most the k best
  * in order. The capacity pass is sequential (token order is the rule), O(T k).
  * Ordering key for the softmax gates is the logit (monotone in p, and exact logit ties
@@ -36,12 +36,18 @@ static void route_token(const struct ab_moe_route_args *a, size_t t, const float
             key[e] = score[e] + (a->sel_bias ? a->sel_bias[e] : 0.0f);
         }
     } else {
-        float mx = logit[0], sum = 0.0f;
+        /* exp in float, their sum in double: a float running sum of up to 256 terms
+         * next to a dominant 1 loses the small ones (logits [9, 0 x7, -3 x120] gave a
+         * top weight off by 6.4e-6); one double add per expert costs nothing here. */
+        float mx = logit[0];
+        double sum = 0.0;
         for (size_t e = 1; e < n_e; e++)
             mx = logit[e] > mx ? logit[e] : mx;
-        for (size_t e = 0; e < n_e; e++)
-            sum += score[e] = expf(logit[e] - mx);
-        float inv = 1.0f / sum;
+        for (size_t e = 0; e < n_e; e++) {
+            score[e] = expf(logit[e] - mx);
+            sum += (double)score[e];
+        }
+        float inv = (float)(1.0 / sum);
         for (size_t e = 0; e < n_e; e++) {
             score[e] *= inv;
             key[e] = logit[e];
@@ -70,19 +76,20 @@ static void route_token(const struct ab_moe_route_args *a, size_t t, const float
         count = count ? count : 1;
         renorm = true;
     } else if (a->gate == AB_MOE_GATE_TOP_P) {
-        float cum = 0.0f;
+        /* double for the same reason as the softmax sum: up to 256 terms */
+        double cum = 0.0;
         for (size_t i = 0; i < n_top; i++) {
-            cum += score[top[i]];
-            if (cum > a->top_p) {
+            cum += (double)score[top[i]];
+            if (cum > (double)a->top_p) {
                 count = i + 1;
                 break;
             }
         }
     }
-    float sum = 0.0f;
+    double sum = 0.0;
     for (size_t s = 0; s < count; s++)
-        sum += score[top[s]];
-    float inv = renorm && sum > 0.0f ? 1.0f / sum : 1.0f;
+        sum += (double)score[top[s]];
+    float inv = renorm && sum > 0.0 ? (float)(1.0 / sum) : 1.0f;
     float scale = a->gate == AB_MOE_GATE_SIGMOID_BIAS ? a->route_scale : 1.0f;
     for (size_t s = 0; s < k; s++) {
         size_t at = t * k + s;

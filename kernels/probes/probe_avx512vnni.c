@@ -1,75 +1,49 @@
 /*
- * probe_avx512vnni.c - INT8 dot-product probe: 12 independent zmm vpdpbusd chains.
+ * probe_avx512vnni.c - INT8 dot-product probe: blocks of 16 independent zmm vpdpbusd
+ * chains, one block per thread at a time (see probe.h and probe_avx512.c for why a
+ * thread must never hold fewer chains than the pipes need).
  */
 #include <immintrin.h>
 #include <stdint.h>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "archbench/cpu.h"
 #include "archbench/probe.h"
 
 #include "probe_impl.h"
 
-#define N_CHAINS (AB_PROBE_LANES / 16)
+_Static_assert(AB_PROBE_BLOCK_CHAINS == 16, "dot_block is written out for 16 chains");
+_Static_assert(AB_PROBE_DOT_INPUT_LANES == 64, "dot_block keeps 4 zmm of each input");
 
-/* Named accumulators plus an asm barrier per round keep the 12 (or 6) vpdpbusd chains
- * interleaved; left to itself GCC 12 runs them one after another (latency bound). */
+/*
+ * Chain j multiplies input vector j % 4: 16 accumulators + 8 operand registers fit the
+ * 32 zmm registers, where an operand pair per chain would spill to the stack and add
+ * loads. Named accumulators plus asm barriers per round keep the chains interleaved;
+ * left to itself GCC 12 runs them one after another (latency bound).
+ */
 #define DOT(j) a##j = _mm512_dpbusd_epi32(a##j, u##j, s##j)
-#define LOAD(j)                                                                                              \
-    __m512i a##j = _mm512_setzero_si512(), u##j = _mm512_loadu_si512(a_u8 + 64 * (j)),                      \
-            s##j = _mm512_loadu_si512(a_s8 + 64 * (j))
 #define STORE(j) _mm512_storeu_si512(out + 16 * (j), a##j)
 
-static void dot_chains_12(const uint8_t *a_u8, const int8_t *a_s8, int32_t *out, size_t n)
+static void dot_block(const uint8_t *in_u8, const int8_t *in_s8, int32_t *out, size_t n)
 {
-    LOAD(0);
-    LOAD(1);
-    LOAD(2);
-    LOAD(3);
-    LOAD(4);
-    LOAD(5);
-    LOAD(6);
-    LOAD(7);
-    LOAD(8);
-    LOAD(9);
-    LOAD(10);
-    LOAD(11);
+    __m512i u0 = _mm512_loadu_si512(in_u8), u1 = _mm512_loadu_si512(in_u8 + 64),
+            u2 = _mm512_loadu_si512(in_u8 + 128), u3 = _mm512_loadu_si512(in_u8 + 192);
+    __m512i s0 = _mm512_loadu_si512(in_s8), s1 = _mm512_loadu_si512(in_s8 + 64),
+            s2 = _mm512_loadu_si512(in_s8 + 128), s3 = _mm512_loadu_si512(in_s8 + 192);
+    __m512i u4 = u0, u5 = u1, u6 = u2, u7 = u3, u8 = u0, u9 = u1, u10 = u2, u11 = u3, u12 = u0, u13 = u1,
+            u14 = u2, u15 = u3;
+    __m512i s4 = s0, s5 = s1, s6 = s2, s7 = s3, s8 = s0, s9 = s1, s10 = s2, s11 = s3, s12 = s0, s13 = s1,
+            s14 = s2, s15 = s3;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0,
+            a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
     for (size_t r = 0; r < n; r++) {
-        DOT(0), DOT(1), DOT(2), DOT(3), DOT(4), DOT(5), DOT(6), DOT(7), DOT(8), DOT(9), DOT(10), DOT(11);
-        __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7),
-                         "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11));
+        DOT(0), DOT(1), DOT(2), DOT(3), DOT(4), DOT(5), DOT(6), DOT(7);
+        DOT(8), DOT(9), DOT(10), DOT(11), DOT(12), DOT(13), DOT(14), DOT(15);
+        __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7));
+        __asm__ volatile("" : "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11), "+v"(a12), "+v"(a13), "+v"(a14),
+                         "+v"(a15));
     }
-    STORE(0), STORE(1), STORE(2), STORE(3), STORE(4), STORE(5);
-    STORE(6), STORE(7), STORE(8), STORE(9), STORE(10), STORE(11);
-}
-
-static void dot_chains_6(const uint8_t *a_u8, const int8_t *a_s8, int32_t *out, size_t n)
-{
-    LOAD(0);
-    LOAD(1);
-    LOAD(2);
-    LOAD(3);
-    LOAD(4);
-    LOAD(5);
-    for (size_t r = 0; r < n; r++) {
-        DOT(0), DOT(1), DOT(2), DOT(3), DOT(4), DOT(5);
-        __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5));
-    }
-    STORE(0), STORE(1), STORE(2), STORE(3), STORE(4), STORE(5);
-}
-
-static void dot_chains_any(const uint8_t *a_u8, const int8_t *a_s8, int32_t *out, size_t n, int count)
-{
-    for (int j = 0; j < count; j++) {
-        __m512i acc = _mm512_setzero_si512(), u = _mm512_loadu_si512(a_u8 + 64 * j),
-                s = _mm512_loadu_si512(a_s8 + 64 * j);
-        for (size_t r = 0; r < n; r++)
-            acc = _mm512_dpbusd_epi32(acc, u, s);
-        _mm512_storeu_si512(out + 16 * j, acc);
-    }
+    STORE(0), STORE(1), STORE(2), STORE(3), STORE(4), STORE(5), STORE(6), STORE(7);
+    STORE(8), STORE(9), STORE(10), STORE(11), STORE(12), STORE(13), STORE(14), STORE(15);
 }
 
 static enum ab_status probe_vnni(const struct ab_probe_args *a, const struct ab_exec *exec)
@@ -77,26 +51,9 @@ static enum ab_status probe_vnni(const struct ab_probe_args *a, const struct ab_
     if (a->kind != AB_PROBE_INT8_DOT)
         return AB_ENOTSUP;
     int nt = exec->n_threads > 0 ? exec->n_threads : 1;
-    if (nt > N_CHAINS)
-        nt = N_CHAINS;
-#pragma omp parallel num_threads(nt)
-    {
-        int t = 0, tn = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        tn = omp_get_num_threads();
-#endif
-        int first = N_CHAINS * t / tn, count = N_CHAINS * (t + 1) / tn - first;
-        const uint8_t *u8 = a->u8_in + 64 * first;
-        const int8_t *s8 = a->s8_in + 64 * first;
-        int32_t *out = a->i32_out + 16 * first;
-        if (count == 12)
-            dot_chains_12(u8, s8, out, a->n);
-        else if (count == 6)
-            dot_chains_6(u8, s8, out, a->n);
-        else
-            dot_chains_any(u8, s8, out, a->n, count);
-    }
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int b = 0; b < AB_PROBE_BLOCKS; b++)
+        dot_block(a->u8_in, a->s8_in, a->i32_out + (size_t)b * AB_PROBE_BLOCK_LANES, a->n);
     return AB_OK;
 }
 
@@ -110,7 +67,7 @@ const struct ab_kernel ab__kernel_peak_avx512vnni = {
     .name = "peak_avx512vnni",
     .family = &ab_family_peak,
     .variant = "avx512vnni",
-    .doc = "12 zmm vpdpbusd chains",
+    .doc = "blocks of 16 zmm vpdpbusd chains, one block per thread at a time",
     .isa_needs = AB_ISA_AVX512VNNI,
     .is_ref = false,
     .fn.probe = probe_vnni,

@@ -14,7 +14,13 @@ static enum ab_status probe_ref(const struct ab_probe_args *a, const struct ab_e
     (void)exec;
     switch (a->kind) {
     case AB_PROBE_FP32_FMA:
+        /* Every block starts from the same inputs: compute one, copy it to the others
+         * (the optimized probe computes every block, and each is checked). */
         for (size_t l = 0; l < AB_PROBE_LANES; l++) {
+            if (l >= AB_PROBE_BLOCK_LANES) {
+                a->f_out[l] = a->f_out[l % AB_PROBE_BLOCK_LANES];
+                continue;
+            }
             float x = a->f_in[l];
             for (size_t r = 0; r < a->n; r++)
                 x = fmaf(x, AB_PROBE_FMA_C, AB_PROBE_FMA_D);
@@ -24,8 +30,9 @@ static enum ab_status probe_ref(const struct ab_probe_args *a, const struct ab_e
     case AB_PROBE_INT8_DOT:
         for (size_t l = 0; l < AB_PROBE_LANES; l++) {
             uint32_t dot = 0;
-            for (int t = 0; t < 4; t++)
-                dot += (uint32_t)((int32_t)a->u8_in[4 * l + t] * (int32_t)a->s8_in[4 * l + t]);
+            size_t in = 4 * (l % AB_PROBE_DOT_INPUT_LANES);
+            for (size_t t = 0; t < 4; t++)
+                dot += (uint32_t)((int32_t)a->u8_in[in + t] * (int32_t)a->s8_in[in + t]);
             /* n rounds of acc += dot, wrapping like the int32 lanes of vpdpbusd. */
             a->i32_out[l] = (int32_t)(uint32_t)((uint64_t)dot * (uint64_t)a->n);
         }

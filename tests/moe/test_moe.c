@@ -315,6 +315,66 @@ Test(int8, model_size_ratio_from_bytes)
     ab_i8_weights_free(w);
 }
 
+/*
+ * Rounding of the quantisers is half to even (quant.h): with max |x| = 127 the scale is
+ * exactly 1, so q = rint(x) and half-way values show the rule: 2.5 -> 2, 3.5 -> 4
+ * (half away from zero would give 3 and 4). Checked for the scalar activation
+ * quantiser, the weight quantiser and every runnable gemm_i8 variant's own (vector)
+ * activation quantiser, read back through identity weights and int32 output.
+ */
+Test(int8, quantisers_round_half_to_even)
+{
+    enum { K = 13 };
+    const float x[K] = {127.0f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, 1.5f, -0.5f, -1.5f, 126.5f, -126.5f, 125.5f, 4.5f};
+    const int8_t want[K] = {127, 2, 4, -2, -4, 0, 2, 0, -2, 126, -126, 126, 4};
+    int8_t q[K];
+    cr_assert_eq(ab_i8_quantize_row(x, K, q), 1.0f, "scale 127 / 127");
+    for (int p = 0; p < K; p++)
+        cr_expect_eq(q[p], want[p], "activation %g -> %d, want %d", (double)x[p], q[p], want[p]);
+
+    struct ab_i8_weights *w = NULL;
+    cr_assert_eq(ab_i8_weights_new(1, K, &w), AB_OK);
+    ab_i8_weights_quantize(w, x, K);
+    for (int p = 0; p < K; p++)
+        cr_expect_eq(w->q[p], want[p], "weight %g -> %d, want %d", (double)x[p], w->q[p], want[p]);
+    ab_i8_weights_free(w);
+
+    /* identity weights: acc[j] = xq[j] */
+    int8_t eye[K * K] = {0};
+    float one[K];
+    for (int j = 0; j < K; j++) {
+        eye[j * K + j] = 1;
+        one[j] = 1.0f;
+    }
+    cr_assert_eq(ab_i8_weights_new(K, K, &w), AB_OK);
+    ab_i8_weights_set(w, eye, K, one);
+    struct ab_shape s;
+    ab_shape_default(&ab_family_gemm_i8, &s);
+    s.v[ab_param_index(&ab_family_gemm_i8, "m")] = 1;
+    s.v[ab_param_index(&ab_family_gemm_i8, "n")] = K;
+    s.v[ab_param_index(&ab_family_gemm_i8, "k")] = K;
+    s.v[ab_param_index(&ab_family_gemm_i8, "out")] = AB_I8_OUT_S32;
+    int n_checked = 0;
+    for (size_t i = 0; i < ab_kernel_count(); i++) {
+        const struct ab_kernel *k = ab_kernel_at(i);
+        if (k->family != &ab_family_gemm_i8 || !ab_kernel_runnable(k, ab_cpu_features(), &s, NULL))
+            continue;
+        size_t wb = k->workspace_bytes(&s, 1);
+        struct ab_exec ex = {.n_threads = 1, .workspace = wb ? ab_aligned_alloc(64, wb) : NULL, .workspace_bytes = wb};
+        int32_t acc[K];
+        struct ab_gemm_i8_args a = {.m = 1, .n = K, .k = K, .x = x, .ldx = K, .w = w, .out = AB_I8_OUT_S32,
+                                    .y = acc, .ldy = K};
+        cr_assert_eq(k->fn.gemm_i8(&a, &ex), AB_OK, "%s", k->name);
+        for (int j = 0; j < K; j++)
+            cr_expect_eq(acc[j], want[j], "%s: %g -> %d, want %d", k->name, (double)x[j], acc[j], want[j]);
+        ab_free(ex.workspace);
+        n_checked++;
+    }
+    cr_log_info("half-to-even checked in %d gemm_i8 variant(s)", n_checked);
+    cr_assert_geq(n_checked, 1, "at least the reference");
+    ab_i8_weights_free(w);
+}
+
 /* ---- expert FFN: INT8 and the vector activations ---------------------------------------- */
 
 static void *workspace_for(const struct ab_kernel *k, const struct ab_shape *s, int nth, struct ab_exec *out_exec)

@@ -29,6 +29,7 @@ struct ab_sysinfo {
     int n_cpus_allowed;         /* in this process's affinity mask */
     size_t n_caches;
     struct ab_cache_info caches[AB_SYSINFO_MAX_CACHES];
+    char cache_source[40];      /* "sysfs", "cpuid leaf 0x8000001d", ... or "none" */
     int64_t mem_total_bytes;
     int64_t mem_available_bytes;  /* MemAvailable at collection; -1 unknown */
     bool is_vm;

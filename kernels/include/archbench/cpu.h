@@ -80,4 +80,43 @@ AB_API void ab_cpu_set_mask(uint64_t mask);
  */
 AB_API size_t ab_cpu_format(uint64_t bits, char *buf, size_t buf_bytes);
 
+/* ---- caches (CPUID) ------------------------------------------------------------------ */
+
+enum ab_cpu_cache_type { AB_CPU_CACHE_DATA, AB_CPU_CACHE_INSTRUCTION, AB_CPU_CACHE_UNIFIED, AB_CPU_CACHE_TYPE_COUNT };
+
+struct ab_cpu_cache {
+    int level;                   /* 1, 2, 3, ... */
+    enum ab_cpu_cache_type type;
+    int64_t size_bytes;          /* one instance of the cache */
+    int line_bytes;
+    int n_sharing_cpus;          /* logical CPUs sharing one instance as CPUID states it (an
+                                    upper bound from the APIC-id layout); -1 if not stated */
+};
+
+#define AB_CPU_MAX_CACHES 8
+
+/*
+ * The caches as CPUID describes them, for machines (many VMs) without
+ * /sys/devices/system/cpu/cpu0/cache. Tried in order: Intel's deterministic cache
+ * parameters (leaf 4), AMD's (leaf 0x8000001d, when the topology extensions are
+ * advertised), then AMD's legacy size leaves 0x80000005/0x80000006 (sizes and lines,
+ * no sharing). Sorted by level, data before instruction before unified, as sysfs lists
+ * them. Writes at most max_caches entries and returns how many; 0 when CPUID says
+ * nothing (or off x86). *out_source (if not NULL) names the leaves used, or "none".
+ */
+AB_API size_t ab_cpu_caches(struct ab_cpu_cache *out_caches, size_t max_caches, const char **out_source);
+
+/* "Data", "Instruction", "Unified" (the sysfs spelling), or NULL when out of range. */
+AB_API const char *ab_cpu_cache_type_name(enum ab_cpu_cache_type type);
+
+/* Size of one instance of the data or unified cache of `level` per CPUID; 0 if unknown. */
+AB_API int64_t ab_cpu_cache_bytes(int level);
+
+/*
+ * The last-level cache per CPUID: the highest level holding data. Its level goes to
+ * *out_level and the CPUs sharing one instance to *out_n_sharing (-1 if not stated)
+ * when those are not NULL. Returns the size of one instance, 0 if unknown.
+ */
+AB_API int64_t ab_cpu_llc_bytes(int *out_level, int *out_n_sharing);
+
 #endif /* ARCHBENCH_CPU_H */

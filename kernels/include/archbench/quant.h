@@ -3,7 +3,9 @@
  *
  * Scheme (the one article A's claim A12 describes):
  *   - weights W (n x k, out x in): static, per output channel, symmetric:
- *       scale[j] = max_k |W[j,k]| / 127,  q[j,k] = round(W[j,k] / scale[j]) in [-127, 127];
+ *       scale[j] = max_k |W[j,k]| / 127,  q[j,k] = rint(clamp(W[j,k] * (127 / max), +-127)),
+ *       the same rule as the activations below (W * (127 / max), not W / scale: the two
+ *       can round differently);
  *   - activations X (m x k): dynamic, per token (row), symmetric, computed inside the
  *     timed call:  s_x[i] = max_k |X[i,k]| / 127,  xq[i,k] = rint(clamp(X[i,k] * (127 / max), +-127));
  *     a row of zeros gets s_x = 0 and xq = 0;
@@ -14,7 +16,9 @@
  *     AB_I8_OUT_S8 requantises that y with a static per-tensor scale:
  *       y_q = rint(clamp(y * (1 / out_scale), -127, 127));
  *     AB_I8_OUT_S32 stores acc itself (what the bit-exact tests compare).
- * Rounding is round-half-to-even everywhere (rint / cvtps2dq under the default MXCSR).
+ * Rounding is round-half-to-even everywhere, not half away from zero: rintf under the
+ * default rounding mode in the scalar code, cvtps2dq under the default MXCSR in the
+ * vector code, which agree bit for bit (2.5 -> 2, 3.5 -> 4, -2.5 -> -2).
  *
  * Weights are quantised and packed once, outside any timed call (a deployed model is
  * stored that way): struct ab_i8_weights keeps the row-major int8 matrix (reference),
