@@ -39,8 +39,8 @@ static void help(FILE *out)
             "\n"
             "      --base PATH        the base build's archbench executable\n"
             "      --cand PATH        the candidate build's archbench executable\n"
-            "  -b, --blocks B         blocks (default 10; at least %d for a verdict other than\n"
-            "                         undecided, 10 or more to survive BH across ~20 items)\n"
+            "  -b, --blocks B         blocks (default 20; at least %d for a verdict other than\n"
+            "                         undecided; 20 catch ~96%% of 10%% slowdowns at a 5%% threshold)\n"
             "  -o, --out DIR          DIR/base/blockNN, DIR/cand/blockNN, DIR/logs, and by default\n"
             "                         DIR/compare.md, DIR/junit.xml, DIR/compare.json\n"
             "      --overwrite        replace an earlier ab run in DIR (else refused)\n"
@@ -142,7 +142,7 @@ int ab__cli_ab(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct ab_opts o = {.reps = "3", .seed = "1", .blocks = 10};
+    struct ab_opts o = {.reps = "3", .seed = "1", .blocks = 20};
     struct ab__cli_gate g;
     ab__cli_gate_init(&g);
     int c, rc;
@@ -218,13 +218,15 @@ int ab__cli_ab(int argc, char **argv)
         ab_results_init(&base[b]);
         ab_results_init(&cand[b]);
     }
+    bool tty = isatty(STDERR_FILENO);
     for (long b = 0; b < o.blocks; b++) {
         /* ABBA: which side goes first alternates, so a trend within a block favours neither. */
         for (int k = 0; k < 2; k++) {
             bool is_base = (k == 0) == (b % 2 == 0);
             const char *side = is_base ? "base" : "cand";
             char log_path[4096];
-            fprintf(stderr, "\rarchbench ab: block %ld/%ld %s   ", b + 1, o.blocks, side);
+            if (tty)
+                fprintf(stderr, "\r\033[Karchbench ab: block %ld/%ld %s", b + 1, o.blocks, side);
             int st = run_side(&o, is_base ? o.base : o.cand, side, b, log_path, sizeof log_path);
             /* 1 is a run that completed with a failed verification: judged below. */
             if (st != 0 && st != 1) {
@@ -235,7 +237,8 @@ int ab__cli_ab(int argc, char **argv)
             }
         }
     }
-    fprintf(stderr, "\n");
+    if (tty)
+        fprintf(stderr, "\r\033[K");
     for (long b = 0; b < o.blocks; b++) {
         for (int k = 0; k < 2; k++) {
             struct ab_error err;

@@ -181,11 +181,13 @@ static double median_of(double *x, size_t n)
 
 /*
  * log(time) of the repetitions kept: the non-preempted ones, or all when fewer than
- * AB_COMPARE_MIN_CLEAN remain (*out_all). Outliers by the MAD rule are kept on purpose:
+ * min_clean remain (*out_all): AB_COMPARE_MIN_CLEAN for an unpaired item, whose interval
+ * comes from its repetitions; 1 for a block, whose median is one value of the paired test
+ * (with -r 3 one preempted repetition would otherwise put every slow one back in). Outliers by the MAD rule are kept on purpose:
  * the rank statistics are not moved by how far out they are, and dropping them per side
  * would hide a regression that shows as a slow mode in some repetitions.
  */
-static size_t kept_logs(const struct ab_result_row *row, double *out, bool *out_all)
+static size_t kept_logs(const struct ab_result_row *row, size_t min_clean, double *out, bool *out_all)
 {
     size_t n = 0;
     for (size_t i = 0; i < row->n_samples; i++) {
@@ -194,7 +196,7 @@ static size_t kept_logs(const struct ab_result_row *row, double *out, bool *out_
             out[n++] = log(t);
     }
     *out_all = false;
-    if (n < AB_COMPARE_MIN_CLEAN) {
+    if (n < min_clean) {
         n = 0;
         for (size_t i = 0; i < row->n_samples; i++) {
             double t = row->samples[i].time_ns;
@@ -449,8 +451,8 @@ enum ab_status ab_compare_runs(const struct ab_results *base, const struct ab_re
             it->base_ins = ins_per_call(&base->ctx, b, xb);
             it->cand_ins = ins_per_call(&cand->ctx, k, xc);
             gate_instructions(it, o, &base->ctx, &cand->ctx);
-            it->n_base = kept_logs(b, xb, &it->base_all);
-            it->n_cand = kept_logs(k, xc, &it->cand_all);
+            it->n_base = kept_logs(b, AB_COMPARE_MIN_CLEAN, xb, &it->base_all);
+            it->n_cand = kept_logs(k, AB_COMPARE_MIN_CLEAN, xc, &it->cand_all);
             it->p_value = ab_compare_mann_whitney_p(xb, it->n_base, xc, it->n_cand);
             double shift, lo, hi;
             enum ab_status hs = ab_compare_hodges_lehmann(xb, it->n_base, xc, it->n_cand, o->alpha, &shift, &lo, &hi);
@@ -524,7 +526,7 @@ enum ab_status ab_compare_blocks(const struct ab_results *base, const struct ab_
                     continue;
                 }
                 bool all_b, all_k;
-                size_t nb = kept_logs(b, xb, &all_b), nk = kept_logs(k, xc, &all_k);
+                size_t nb = kept_logs(b, 1, xb, &all_b), nk = kept_logs(k, 1, xc, &all_k);
                 if (nb == 0 || nk == 0)
                     continue;
                 it->base_all |= all_b;
