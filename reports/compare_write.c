@@ -85,7 +85,7 @@ enum ab_status ab_compare_write_markdown(const char *path, const struct ab_compa
             /* '|' would end the cell: shapes never hold one, notes might. */
             char note[256];
             snprintf(note, sizeof note, "%s%s", it->reason,
-                     it->base_all || it->cand_all ? "; fewer than 3 clean repetitions, preempted ones used" : "");
+                     it->base_all || it->cand_all ? "; too few clean repetitions somewhere: preempted ones used" : "");
             for (char *p = note; *p; p++)
                 if (*p == '|')
                     *p = '/';
