@@ -15,6 +15,40 @@ int ab__cli_list(int argc, char **argv);
 int ab__cli_sysinfo(int argc, char **argv);
 int ab__cli_run(int argc, char **argv);
 int ab__cli_eval(int argc, char **argv);
+int ab__cli_compare(int argc, char **argv);
+int ab__cli_ab(int argc, char **argv);
+int ab__cli_scale(int argc, char **argv); /* hidden: doctored copies of a run */
+
+/* The gate options shared by compare and ab (cli_compare.c). */
+#include <stdbool.h>
+#include "archbench/compare.h"
+enum {
+    AB__GATE_THRESHOLD = 1000, AB__GATE_THRESHOLDS, AB__GATE_INS_THRESHOLD, AB__GATE_ALPHA, AB__GATE_STRICT,
+    AB__GATE_MARKDOWN, AB__GATE_JUNIT, AB__GATE_JSON
+};
+#define AB__GATE_LONG_OPTIONS                                                                                  \
+    {"threshold", required_argument, NULL, AB__GATE_THRESHOLD},                                                \
+        {"thresholds", required_argument, NULL, AB__GATE_THRESHOLDS},                                          \
+        {"ins-threshold", required_argument, NULL, AB__GATE_INS_THRESHOLD},                                    \
+        {"alpha", required_argument, NULL, AB__GATE_ALPHA}, {"strict", no_argument, NULL, AB__GATE_STRICT},    \
+        {"markdown", required_argument, NULL, AB__GATE_MARKDOWN},                                              \
+        {"junit", required_argument, NULL, AB__GATE_JUNIT}, {"json", required_argument, NULL, AB__GATE_JSON}
+
+struct ab__cli_gate {
+    struct ab_compare_options options;
+    struct ab_compare_rules rules;
+    const char *thresholds_path;
+    bool strict;
+    const char *markdown, *junit, *json;
+};
+void ab__cli_gate_init(struct ab__cli_gate *g);
+/* 0: taken; > 0: usage error already printed (the exit code); -1: not a gate option. */
+int ab__cli_gate_option(const char *verb, struct ab__cli_gate *g, int c, const char *arg);
+int ab__cli_gate_load(const char *verb, struct ab__cli_gate *g);
+void ab__cli_gate_release(struct ab__cli_gate *g);
+const char *ab__cli_gate_options_help(void);
+/* Warnings (refusal with --strict: 2), table on stdout, documents; returns the exit code. */
+int ab__cli_gate_report(const char *verb, const struct ab__cli_gate *g, const struct ab_compare *c);
 
 /* Print "archbench <verb>: <message>" and a hint to stderr; returns AB_EXIT_USAGE. */
 int ab__cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -32,6 +32,9 @@ static const struct verb verbs[] = {
     {"sysinfo", ab__cli_sysinfo, "describe this machine: CPU, features, caches, memory, VM, counters"},
     {"run", ab__cli_run, "verify and time kernels; write CSV and JSON reports"},
     {"eval", ab__cli_eval, "score GLUE / SuperGLUE prediction files against gold labels"},
+    {"compare", ab__cli_compare, "judge a candidate run against a base run: regression, no change, undecided"},
+    {"ab", ab__cli_ab, "run two archbench builds interleaved (ABBA blocks) and judge them: the CI gate"},
+    {"_scale", ab__cli_scale, NULL},  /* hidden: scaled copies of a run, for power checks */
 };
 
 static void print_help(FILE *out)
@@ -44,7 +47,8 @@ static void print_help(FILE *out)
             "\n"
             "verbs:\n");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        fprintf(out, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+        if (verbs[i].summary)
+            fprintf(out, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
     fprintf(out,
             "\n"
             "global options:\n"

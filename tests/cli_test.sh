@@ -19,7 +19,7 @@ check() { # expected-exit description command...
 check 0 "--help" "$ab" --help
 check 0 "--version" "$ab" --version
 "$ab" --version | grep -q '^archbench [0-9]' || { echo "not ok: --version text"; fail=1; }
-for verb in list sysinfo run eval; do
+for verb in list sysinfo run eval compare ab; do
     check 0 "$verb --help" "$ab" $verb --help
 done
 check 2 "unknown verb" "$ab" frobnicate

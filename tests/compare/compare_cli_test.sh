@@ -1,0 +1,55 @@
+#!/bin/sh
+# The gate's command contract on tiny real runs (no figure is asserted, only verdicts that
+# the data force): identical runs pass (exit 0), a copy with one item's samples scaled by 1.5
+# through the results model (archbench _scale) is a regression (exit 1), scaled by 1/1.5 an
+# improvement (exit 0), a folder that is not a run is refused naming the file (exit 2),
+# documents are written, and `ab` with 2 blocks can only be undecided (exit 0).
+# Usage: compare_cli_test.sh path/to/archbench
+set -u
+ab="$1"
+tmp=$(mktemp -d /tmp/ab_compare_cli_XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+expect() { # exit-code description command...
+    want=$1; what=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"; got=$?
+    if [ "$got" != "$want" ]; then
+        echo "not ok: $what: exit $got, want $want"; cat "$tmp/out" "$tmp/err"; fail=1
+    else
+        echo "ok: $what"
+    fi
+}
+run="--filter ^gemm_f32/gemm_f32_ref$ --set m=8 --set n=8 --set k=8 --set trans_b=0 -t 1 -r 6 -m 0.002 --no-probes --no-pin"
+# shellcheck disable=SC2086
+"$ab" run $run --out "$tmp/a" >/dev/null 2>&1 || { echo "not ok: archbench run"; exit 1; }
+expect 0 "compare --help" "$ab" compare --help
+expect 0 "identical runs: no regression" "$ab" compare "$tmp/a" "$tmp/a" --strict
+expect 0 "_scale x1.5" "$ab" _scale "$tmp/a" "$tmp/slow" --filter 'gemm_f32_ref' --factor 1.5
+expect 1 "1.5x slower: regression" "$ab" compare "$tmp/a" "$tmp/slow" --markdown "$tmp/c.md" --junit "$tmp/c.xml" --json "$tmp/c.json"
+grep -q '^regression' "$tmp/out" || { echo "not ok: table shows the regression"; fail=1; }
+grep -q '\*\*regression\*\*' "$tmp/c.md" || { echo "not ok: markdown names the regression"; fail=1; }
+grep -q '<failure type="regression"' "$tmp/c.xml" || { echo "not ok: junit failure"; fail=1; }
+grep -q '"verdict":[[:space:]]*"regression"' "$tmp/c.json" || { echo "not ok: json verdict"; fail=1; }
+grep -q 'instructions not counted\|PAPI_TOT_INS\|instructions' "$tmp/c.md" || { echo "not ok: instructions NA reason"; fail=1; }
+expect 0 "_scale x1/1.5" "$ab" _scale "$tmp/a" "$tmp/fast" --filter 'gemm_f32_ref' --factor 0.6667
+expect 0 "1.5x faster: improvement, exit 0" "$ab" compare "$tmp/a" "$tmp/fast"
+grep -q '^improvement' "$tmp/out" || { echo "not ok: table shows the improvement"; fail=1; }
+expect 2 "not a run folder" "$ab" compare "$tmp/a" "$tmp"
+grep -q "context.json" "$tmp/err" || { echo "not ok: the error names the file"; cat "$tmp/err"; fail=1; }
+expect 2 "bad threshold" "$ab" compare "$tmp/a" "$tmp/a" --threshold 5
+expect 2 "one folder only" "$ab" compare "$tmp/a"
+printf '^gemm_f32/ 60%%\n' >"$tmp/thr"
+expect 0 "per-family threshold 60%: 1.5x is within" "$ab" compare "$tmp/a" "$tmp/slow" --thresholds "$tmp/thr"
+printf 'broken\n' >"$tmp/thr"
+expect 2 "bad thresholds file" "$ab" compare "$tmp/a" "$tmp/slow" --thresholds "$tmp/thr"
+grep -q "line 1" "$tmp/err" || { echo "not ok: thresholds error names the line"; fail=1; }
+# ab: 2 blocks cannot support a 95% statement, so every item is undecided and the exit is 0.
+# shellcheck disable=SC2086
+expect 0 "ab with 2 blocks" "$ab" ab --base "$ab" --cand "$ab" --blocks 2 $(echo $run | sed 's/--no-probes//; s/--no-pin//; s/-r 6/-r 3/') --out "$tmp/ab"
+for f in compare.md junit.xml compare.json base/block00/context.json cand/block01/context.json logs/base_block00.log; do
+    [ -e "$tmp/ab/$f" ] || { echo "not ok: ab wrote $f"; fail=1; }
+done
+grep -q 'undecided' "$tmp/out" || { echo "not ok: 2 blocks are undecided"; fail=1; }
+expect 2 "ab refuses an existing run" "$ab" ab --base "$ab" --cand "$ab" --blocks 2 --filter x --out "$tmp/ab"
+expect 2 "ab: missing executable" "$ab" ab --base "$tmp/nope" --cand "$ab" --out "$tmp/ab2"
+exit $fail
