@@ -82,34 +82,6 @@ static void fill_failed(struct ab_result_row *row, enum ab_verdict v, const char
     snprintf(row->energy_note, sizeof row->energy_note, "not measured (%s)", ab_verdict_name(v));
 }
 
-/* The row as it stands before measurement: key, work, NA everywhere. */
-static void blank_row(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc, uint64_t seed,
-                      struct ab_result_row *row)
-{
-    const struct ab_kernel *k = it->kernel;
-    memset(row, 0, sizeof *row);
-    snprintf(row->key.family, sizeof row->key.family, "%s", pc->family->name);
-    snprintf(row->key.kernel, sizeof row->key.kernel, "%s", k->name);
-    snprintf(row->key.variant, sizeof row->key.variant, "%s", k->variant);
-    snprintf(row->key.shape, sizeof row->key.shape, "%s", pc->shape_text);
-    row->key.threads = it->threads;
-    row->seed = seed;
-    row->check_err = row->check_tol = NA_F64;
-    row->flops = k->flops(&pc->shape);
-    row->bytes = k->bytes(&pc->shape);
-    row->tokens = pc->family->tokens ? pc->family->tokens(&pc->shape) : NA_F64;
-    if (!(row->tokens > 0.0))
-        row->tokens = NA_F64;
-    row->compute_kind = pc->family->compute_peak == AB_PEAK_INT8 ? AB_COMPUTE_INT8 : AB_COMPUTE_FP32;
-    row->median_ns = row->min_ns = row->mad_ns = row->cv = row->ci_low_ns = row->ci_high_ns = NA_F64;
-    row->ipc = NA_F64;
-    row->timer_overhead_ns = r->timer_overhead_ns;
-    row->energy_j = row->region_s = row->flop_per_j = row->tokens_per_j = NA_F64;
-    snprintf(row->energy_source, sizeof row->energy_source, "NA");
-    row->workspace_bytes = row->io_bytes = row->shim_peak_bytes = row->rss_before_bytes = row->rss_peak_bytes = -1;
-    snprintf(row->mem_note, sizeof row->mem_note, "not measured in the parent (isolated item)");
-}
-
 static void remove_tree(const char *dir)
 {
     static const char *const names[] = {"samples.csv", "counters.csv", "speed.csv", "memory.csv", "energy.csv",
@@ -129,7 +101,9 @@ void ab__isolate_item(struct ab__runner *r, const struct ab__item *it, const str
 {
     *out_n_metrics = 0;
     const struct ab_run_options *o = r->o;
-    blank_row(r, it, pc, seed, row);
+    ab__row_init(r, it, pc, seed, row);
+    row->workspace_bytes = -1;  /* measured in the child */
+    snprintf(row->mem_note, sizeof row->mem_note, "not measured (isolated item)");
     char base[1100], dir[1200];
     snprintf(base, sizeof base, "%s/.isolate", o->out_dir);
     (void)mkdir(base, 0755);

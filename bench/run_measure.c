@@ -129,10 +129,10 @@ static bool summarise(struct ab_result_row *row)
     return ok;
 }
 
-void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
-                      struct ab_case *c, double ref_call_ns, struct ab_result_row *row)
+/* The row before measurement: key, seed, work of one call, NA everywhere else. */
+void ab__row_init(const struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc, uint64_t seed,
+                  struct ab_result_row *row)
 {
-    const struct ab_run_options *o = r->o;
     const struct ab_kernel *k = it->kernel;
     const struct ab_family *fam = pc->family;
     memset(row, 0, sizeof *row);
@@ -141,7 +141,7 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
     snprintf(row->key.variant, sizeof row->key.variant, "%s", k->variant);
     snprintf(row->key.shape, sizeof row->key.shape, "%s", pc->shape_text);
     row->key.threads = it->threads;
-    row->seed = c->seed;
+    row->seed = seed;
     row->verdict = k->is_ref ? AB_VERDICT_REFERENCE : AB_VERDICT_FAIL;
     row->check_err = row->check_tol = NA_F64;
     row->flops = k->flops(&pc->shape);
@@ -155,9 +155,17 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
     row->timer_overhead_ns = r->timer_overhead_ns;
     row->energy_j = row->region_s = row->flop_per_j = row->tokens_per_j = NA_F64;
     snprintf(row->energy_source, sizeof row->energy_source, "NA");
-    row->workspace_bytes = (int64_t)k->workspace_bytes(&c->shape, it->threads);
+    row->workspace_bytes = (int64_t)k->workspace_bytes(&pc->shape, it->threads);
     row->io_bytes = (int64_t)fam->io_bytes(&pc->shape);
     row->shim_peak_bytes = row->rss_before_bytes = row->rss_peak_bytes = -1;
+}
+
+void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
+                      struct ab_case *c, double ref_call_ns, struct ab_result_row *row)
+{
+    const struct ab_run_options *o = r->o;
+    const struct ab_kernel *k = it->kernel;
+    ab__row_init(r, it, pc, c->seed, row);
 
     size_t n_ev = ab_counters_count(r->team.counters);
     struct ab_exec exec = {.n_threads = it->threads, .workspace = NULL, .workspace_bytes = (size_t)row->workspace_bytes};

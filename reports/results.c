@@ -50,6 +50,25 @@ struct col {
     size_t size;       /* T_STR: buffer bytes */
 };
 
+/* Enum columns are written by name; every such enum is int-sized (stored via memcpy). */
+_Static_assert(sizeof(enum ab_verdict) == sizeof(int) && sizeof(enum ab_bound) == sizeof(int) &&
+                   sizeof(enum ab_compute_kind) == sizeof(int),
+               "enum columns are int-sized");
+struct enum_names {
+    const char *const *names;
+    int count;
+    const char *why;     /* the reader's message for a value not in the list */
+};
+
+static const struct enum_names *enum_names_of(enum col_type t)
+{
+    static const struct enum_names verdicts = {verdict_names, AB_VERDICT_COUNT,
+                                               "not pass, fail, reference, crash or timeout"};
+    static const struct enum_names bounds = {bound_names, AB_BOUND_COUNT, "not compute, memory or NA"};
+    static const struct enum_names units = {compute_units, AB_COMPUTE_KIND_COUNT, "not GFLOP/s or GOP/s"};
+    return t == T_VERDICT ? &verdicts : t == T_BOUND ? &bounds : &units;
+}
+
 #define R(name, type, field) {name, type, offsetof(struct ab_result_row, field), sizeof(((struct ab_result_row *)0)->field)}
 #define S(name, type, field) \
     {name, type, offsetof(struct ab_result_sample, field), sizeof(((struct ab_result_sample *)0)->field)}
@@ -229,22 +248,13 @@ static void put_field(struct ab_csv_writer *w, const struct col *c, const void *
         ab_csv_bool(w, v);
         break;
     }
-    case T_VERDICT: {
-        enum ab_verdict v;
-        memcpy(&v, p, sizeof v);
-        ab_csv_str(w, ab_verdict_name(v));
-        break;
-    }
-    case T_BOUND: {
-        enum ab_bound v;
-        memcpy(&v, p, sizeof v);
-        ab_csv_str(w, ab_bound_name(v));
-        break;
-    }
+    case T_VERDICT:
+    case T_BOUND:
     case T_UNIT: {
-        enum ab_compute_kind v;
+        const struct enum_names *en = enum_names_of(c->type);
+        int v;
         memcpy(&v, p, sizeof v);
-        ab_csv_str(w, (unsigned)v < AB_COMPUTE_KIND_COUNT ? compute_units[v] : "?");
+        ab_csv_str(w, v >= 0 && v < en->count ? en->names[v] : "?");
         break;
     }
     case T_COUNT:
@@ -696,28 +706,14 @@ static enum ab_status get_field(const struct reader *rd, size_t r, size_t c, con
         memcpy(p, &v, sizeof v);
         return AB_OK;
     }
-    case T_VERDICT: {
-        int i = name_index(s, verdict_names, AB_VERDICT_COUNT);
-        if (i < 0)
-            return field_err(rd, r, c, "not pass, fail, reference, crash or timeout");
-        enum ab_verdict v = (enum ab_verdict)i;
-        memcpy(p, &v, sizeof v);
-        return AB_OK;
-    }
-    case T_BOUND: {
-        int i = name_index(s, bound_names, AB_BOUND_COUNT);
-        if (i < 0)
-            return field_err(rd, r, c, "not compute, memory or NA");
-        enum ab_bound v = (enum ab_bound)i;
-        memcpy(p, &v, sizeof v);
-        return AB_OK;
-    }
+    case T_VERDICT:
+    case T_BOUND:
     case T_UNIT: {
-        int i = name_index(s, compute_units, AB_COMPUTE_KIND_COUNT);
+        const struct enum_names *en = enum_names_of(col->type);
+        int i = name_index(s, en->names, en->count);
         if (i < 0)
-            return field_err(rd, r, c, "not GFLOP/s or GOP/s");
-        enum ab_compute_kind v = (enum ab_compute_kind)i;
-        memcpy(p, &v, sizeof v);
+            return field_err(rd, r, c, en->why);
+        memcpy(p, &i, sizeof i);
         return AB_OK;
     }
     case T_COUNT:

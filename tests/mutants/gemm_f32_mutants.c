@@ -3,7 +3,9 @@
  * reference, or part of it, and then does its one wrong thing, so the only difference
  * from a correct variant is the defect it models.
  */
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "archbench/gemm.h"
 
@@ -79,6 +81,26 @@ static size_t ref_workspace(const struct ab_shape *shape, int n_threads)
     return ab_kernel_ref(&ab_family_gemm_f32)->workspace_bytes(shape, n_threads);
 }
 
+/* Faults for `run --isolate` (ab__faults_register), not wrong answers. */
+static enum ab_status crashes(const struct ab_gemm_f32_args *args, const struct ab_exec *exec)
+{
+    (void)args;
+    (void)exec;
+    raise(SIGSEGV);  /* what an out-of-bounds access ends as, without undefined behaviour */
+    return AB_OK;
+}
+
+static enum ab_status hangs(const struct ab_gemm_f32_args *args, const struct ab_exec *exec)
+{
+    (void)args;
+    (void)exec;
+    for (;;) {
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+    }
+    return AB_OK;
+}
+
 static double ref_flops(const struct ab_shape *shape)
 {
     return ab_kernel_ref(&ab_family_gemm_f32)->flops(shape);
@@ -99,7 +121,7 @@ static double ref_bytes(const struct ab_shape *shape)
 
 extern const struct ab_kernel ab__mutant_gemm_f32_writes_nothing, ab__mutant_gemm_f32_writes_zeros,
     ab__mutant_gemm_f32_skips_last_block, ab__mutant_gemm_f32_writes_past_end, ab__mutant_gemm_f32_writes_input,
-    ab__mutant_gemm_f32_one_thread_only;
+    ab__mutant_gemm_f32_one_thread_only, ab__mutant_gemm_f32_crashes, ab__mutant_gemm_f32_hangs;
 
 MUTANT(writes_nothing, "returns AB_OK without writing C")
 MUTANT(writes_zeros, "writes zeros to C")
@@ -107,3 +129,5 @@ MUTANT(skips_last_block, "never computes the last block of rows")
 MUTANT(writes_past_end, "stores one element past the last row of C")
 MUTANT(writes_input, "modifies A")
 MUTANT(one_thread_only, "loses the second half of the rows with 2+ threads")
+MUTANT(crashes, "dies of SIGSEGV")
+MUTANT(hangs, "never returns")

@@ -35,3 +35,11 @@ enum ab_status ab__mutants_register(void)
     }
     return AB_OK;
 }
+
+extern const struct ab_kernel ab__mutant_gemm_f32_crashes, ab__mutant_gemm_f32_hangs;
+
+enum ab_status ab__faults_register(void)
+{
+    enum ab_status st = ab_kernel_register_extra(&ab__mutant_gemm_f32_crashes);
+    return st != AB_OK ? st : ab_kernel_register_extra(&ab__mutant_gemm_f32_hangs);
+}
