@@ -5,7 +5,8 @@
  * is a ratio measured side by side in the same run. Probes come first (registry order).
  *
  * --set P=V applies to every selected family with a parameter P; --set FAMILY.P=V only
- * to that family (gemm's k and moe_route's k are different things).
+ * to that family (gemm's k and moe_route's k are different things). The probes take only
+ * scoped sets (--set peak.kind=fp32_fma measures that ceiling alone).
  */
 #include <stdio.h>
 #include <string.h>
@@ -125,17 +126,23 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
                 any = true;
         if (!any)
             continue;
-        for (size_t s = 0; s < o->n_sets; s++)
-            if (!fam->is_probe && set_param_index(fam, &o->sets[s]) >= 0)
-                set_used[s] = true;
+        /* Probes keep their own shapes unless a --set names them (--set peak.kind=fp32_fma):
+         * an unscoped --set is about the kernels under study. */
+        struct ab_run_options probe_opts = *o;
+        probe_opts.n_sets = 0;
+        for (size_t s = 0; s < o->n_sets; s++) {
+            bool scoped = strchr(o->sets[s].param, '.') != NULL;
+            if (set_param_index(fam, &o->sets[s]) < 0 || (fam->is_probe && !scoped))
+                continue;
+            set_used[s] = true;
+            if (fam->is_probe)
+                probe_opts.sets[probe_opts.n_sets++] = o->sets[s];
+        }
         const struct ab_shape *sweep = o->quick ? fam->sweep_quick : fam->sweep_default;
         size_t n_sweep = o->quick ? fam->n_sweep_quick : fam->n_sweep_default;
         size_t first_case = pl->n_cases;
         for (size_t s = 0; s < n_sweep; s++) {
-            /* Probes keep their own shapes: --set is about the kernels under study. */
-            struct ab_run_options none = *o;
-            none.n_sets = 0;
-            enum ab_status st = expand_shape(pl, fam, &sweep[s], fam->is_probe ? &none : o, 0, err);
+            enum ab_status st = expand_shape(pl, fam, &sweep[s], fam->is_probe ? &probe_opts : o, 0, err);
             if (st != AB_OK)
                 return st;
         }
