@@ -225,7 +225,8 @@ cJSON *ab__context_build(struct ab__runner *r, const struct ab_run_result *res, 
         cJSON_AddNumberToObject(run, "counter_read_overhead_ns", r->counter_overhead_ns);
     cJSON_AddStringToObject(run, "preemption_rule",
                             "a repetition is preempted when the process's CPU time is below 0.95 x wall x threads or "
-                            "it had more than 1 + 50/s x threads involuntary context switches; statistics come from "
+                            "it had more than 1 + 50/s x threads involuntary context switches or more than 5% steal "
+                            "time on its vCPUs; statistics come from "
                             "the clean repetitions when at least 3 exist");
     cJSON_AddStringToObject(run, "flops_convention", "per family: see `archbench list --families`");
     cJSON_AddNumberToObject(run, "items_planned", (double)res->n_items);

@@ -120,6 +120,7 @@ bool ab__verify(struct ab__runner *r, struct ab_case *c, const struct ab_kernel 
 void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
                       struct ab_case *c, double ref_call_ns, struct ab_result_row *row);
 void ab__row_release(struct ab_result_row *row);
+int64_t ab__proc_steal_ticks(const char *path, const int *cpus, int n_cpus);
 void ab__row_init(const struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc, uint64_t seed,
                   struct ab_result_row *row);
 

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "archbench/alloc.h"
 #include "archbench/memory.h"
@@ -29,6 +31,11 @@
 /* ...or the process was switched out involuntarily more often than this per second of
  * wall time and thread (the scheduler tick alone causes none on an idle CPU). */
 #define AB_PREEMPT_MAX_SWITCHES_PER_S 50.0
+/* ...or the hypervisor ran something else on the team's vCPUs for more than this share
+ * of the repetition (steal time; only where the hypervisor accounts it: many KVM clouds
+ * do, Firecracker here does not). /proc/stat counts in clock ticks (10 ms), so a short
+ * repetition sees steal coarsely, never falsely. */
+#define AB_PREEMPT_MAX_STEAL_SHARE 0.05
 /* Fewest clean repetitions the statistics are taken from (else from all, flagged). */
 #define AB_CLEAN_MIN 3
 
@@ -69,6 +76,55 @@ static int64_t invol_switches(void)
 {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) == 0 ? (int64_t)ru.ru_nivcsw : -1;
+}
+
+/* Steal ticks (the 8th number of a "cpu" line of /proc/stat) summed over `cpus`
+ * (n_cpus of them), or of the machine's total line when n_cpus is 0; -1 when the file is
+ * unreadable or has none of those lines. */
+int64_t ab__proc_steal_ticks(const char *path, const int *cpus, int n_cpus)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return -1;
+    char line[512];
+    int64_t sum = 0;
+    bool found = false;
+    while (fgets(line, sizeof line, fp)) {
+        if (strncmp(line, "cpu", 3) != 0)
+            continue;
+        int cpu = -1;
+        unsigned long long v[8];
+        const char *p = line + 3;
+        if (*p != ' ') {
+            char *end;
+            cpu = (int)strtol(p, &end, 10);
+            p = end;
+        }
+        if (sscanf(p, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                   &v[7]) != 8)
+            continue;
+        bool take = n_cpus == 0 && cpu < 0;
+        for (int i = 0; i < n_cpus; i++)
+            take |= cpu == cpus[i];
+        if (take) {
+            sum += (int64_t)v[7];
+            found = true;
+        }
+    }
+    fclose(fp);
+    return found ? sum : -1;
+}
+
+/* The team's CPUs when pinned (the first `threads` of the mask), else the whole machine. */
+static int64_t steal_ticks(const struct ab__team *t, int threads)
+{
+    if (!t->pin || t->n_cpus == 0)
+        return ab__proc_steal_ticks("/proc/stat", NULL, 0);
+    int cpus[AB_RUN_MAX_POOL];
+    int n = threads < t->n_cpus ? threads : t->n_cpus;
+    for (int i = 0; i < n; i++)
+        cpus[i] = t->cpus[i];
+    return ab__proc_steal_ticks("/proc/stat", cpus, n);
 }
 
 void ab__row_release(struct ab_result_row *row)
@@ -202,7 +258,8 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
         row->iterations = 1;
         row->repetitions = 1;
         row->n_samples = 1;
-        row->samples[0] = (struct ab_result_sample){1, ref_call_ns, ref_call_ns, false, NA_F64, -1, false};
+        row->samples[0] = (struct ab_result_sample){.iterations = 1, .time_ns = ref_call_ns, .total_ns = ref_call_ns,
+                                                    .cpu_share = NA_F64, .invol_switches = -1, .steal_share = NA_F64};
         snprintf(row->note, sizeof row->note,
                  "one call (%.3g s) exceeds a quarter of the %.0f s item budget: timed by the call that produced the "
                  "reference output; counters, memory and energy not measured",
@@ -260,6 +317,7 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
 
     bool rss_ok = ab_mem_peak_reset();
     row->rss_before_bytes = ab_mem_rss_bytes();
+    long ticks_per_s = sysconf(_SC_CLK_TCK);
     bool energy_on = ab_energy_source(r->energy) != AB_ENERGY_NONE && ab_energy_begin(r->energy) == AB_OK;
     int64_t region_start = ab_now_ns();
     int clean = 0;
@@ -272,11 +330,11 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
         int64_t *counts = n_ev ? row->counts + rep * n_ev : NULL;
         int64_t dummy[AB_COUNTERS_MAX];
         ab__team_counters_start(&r->team, it->threads);
-        int64_t sw0 = invol_switches(), cpu0 = process_cpu_ns();
+        int64_t st0 = steal_ticks(&r->team, it->threads), sw0 = invol_switches(), cpu0 = process_cpu_ns();
         int64_t a = ab_now_ns();
         st = run_calls(c, k, &exec, iters);
         int64_t b = ab_now_ns();
-        int64_t cpu1 = process_cpu_ns(), sw1 = invol_switches();
+        int64_t cpu1 = process_cpu_ns(), sw1 = invol_switches(), st1 = steal_ticks(&r->team, it->threads);
         ab__team_counters_stop(&r->team, it->threads, counts ? counts : dummy);
         if (st != AB_OK)
             goto kernel_error;
@@ -289,7 +347,10 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
         double wall = (double)(b - a);
         s->cpu_share = cpu0 >= 0 && cpu1 >= 0 && wall > 0 ? (double)(cpu1 - cpu0) / (wall * it->threads) : NA_F64;
         s->invol_switches = sw0 >= 0 && sw1 >= 0 ? sw1 - sw0 : -1;
-        s->preempted = s->cpu_share < AB_PREEMPT_MIN_CPU_SHARE ||
+        s->steal_share = st0 >= 0 && st1 >= 0 && wall > 0 && ticks_per_s > 0
+                             ? (double)(st1 - st0) / (double)ticks_per_s * 1e9 / (wall * it->threads)
+                             : NA_F64;
+        s->preempted = s->cpu_share < AB_PREEMPT_MIN_CPU_SHARE || s->steal_share > AB_PREEMPT_MAX_STEAL_SHARE ||
                        (double)s->invol_switches > AB_PREEMPT_MAX_SWITCHES_PER_S * wall * 1e-9 * it->threads + 1.0;
         clean += !s->preempted;
         row->n_samples = rep + 1;

@@ -132,6 +132,7 @@ static const struct col sample_cols[] = {
     S("iterations", T_I64, iterations),         S("time_ns", T_F64, time_ns),
     S("total_ns", T_F64, total_ns),             S("outlier", T_BOOL, outlier),
     S("cpu_share", T_F64, cpu_share),           S("invol_ctx_switches", T_I64_NA, invol_switches),
+    S("steal_share", T_F64, steal_share),
     S("preempted", T_BOOL, preempted),
 };
 static const struct col metric_cols[] = {

@@ -470,3 +470,19 @@ Test(results, metrics_survive_resume_whatever_the_thread_list)
     ab_results_release(&a);
     ab_results_release(&b);
 }
+
+/* Steal time comes from the 8th number of /proc/stat's cpu lines: the team's CPUs when
+ * pinned, the machine's total otherwise (fixture: tests/data/procstat/stat). */
+int64_t ab__proc_steal_ticks(const char *path, const int *cpus, int n_cpus);
+Test(results, steal_time_is_read_per_cpu_from_proc_stat)
+{
+    const char *data = getenv("ARCHBENCH_TEST_DATA");
+    char path[512];
+    snprintf(path, sizeof path, "%s/procstat/stat", data ? data : "tests/data");
+    int both[2] = {0, 1}, one[1] = {1}, none[1] = {7};
+    cr_assert_eq(ab__proc_steal_ticks(path, NULL, 0), 70, "total line");
+    cr_assert_eq(ab__proc_steal_ticks(path, both, 2), 70, "cpu0 + cpu1");
+    cr_assert_eq(ab__proc_steal_ticks(path, one, 1), 40, "cpu1 alone");
+    cr_assert_eq(ab__proc_steal_ticks(path, none, 1), -1, "a CPU with no line");
+    cr_assert_eq(ab__proc_steal_ticks("/nonexistent/stat", NULL, 0), -1);
+}

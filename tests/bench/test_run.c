@@ -123,7 +123,7 @@ Test(run, writes_the_fixed_schema_with_honest_values)
     }
     static const char *const samples[] = {"run_id", "machine_id", "family", "kernel", "variant", "shape",
                                           "threads", "repetition", "iterations", "time_ns", "total_ns", "outlier",
-                                          "cpu_share", "invol_ctx_switches", "preempted"};
+                                          "cpu_share", "invol_ctx_switches", "steal_share", "preempted"};
     read_table(dir, "samples.csv", &arena, &t);
     expect_header(&t, samples, sizeof samples / sizeof samples[0], "samples.csv");
     /* Calibration: a typical repetition of each item lasts about min_time (the median

@@ -35,7 +35,7 @@
 
 struct cJSON;
 
-/* 2: bound, pct_bound, implausible, gops, clean repetitions, per-repetition CPU share,
+/* 2: steal share, bound, pct_bound, implausible, gops, clean repetitions, per-repetition CPU share,
  * involuntary context switches and preemption, seed; options and peak spreads in
  * context.json. */
 #define AB_RESULTS_SCHEMA_VERSION 2
@@ -82,7 +82,9 @@ struct ab_result_sample {
     bool outlier;          /* MAD rule over all repetitions */
     double cpu_share;      /* process CPU time / (wall time x threads); NaN when unknown */
     int64_t invol_switches;/* involuntary context switches of the process; -1 unknown */
-    bool preempted;        /* threads lost the CPU: cpu_share or switches past the limits */
+    double steal_share;    /* time the hypervisor ran something else on the team's vCPUs /
+                            * (wall x threads), from /proc/stat; NaN when not accounted */
+    bool preempted;        /* threads lost the CPU: cpu_share, switches or steal past the limits */
 };
 
 struct ab_result_row {
