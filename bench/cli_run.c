@@ -192,8 +192,7 @@ static void print_summary(const char *dir)
 {
     struct ab_results res;
     struct ab_error err;
-    bool journal = false;
-    if (ab_results_read(dir, journal, &res, &err) != AB_OK) {
+    if (ab_results_read(dir, false, &res, &err) != AB_OK) {
         fprintf(stderr, "archbench run: no summary: %s\n", err.msg);
         return;
     }

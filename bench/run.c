@@ -315,7 +315,6 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
     double ref_call_ns = NA_F64;
     bool team_ready = false;
     ab_results_init(&r.res);
-    r.ref_median_ns = NA_F64;
     /* Before the first cJSON allocation: hooks must not change under live objects. */
     ab_json_use_shim();
     r.warnings = cJSON_CreateArray();
@@ -385,8 +384,7 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
         r.res.metrics = old.metrics, r.res.n_metrics = old.n_metrics, r.res.cap_metrics = old.cap_metrics;
         *ctx = old.ctx;
         res.n_resumed = r.res.n_rows;
-        r.peaks_fixed = ctx->n_peaks > 0;
-        if (r.peaks_fixed)
+        if (ctx->n_peaks > 0)
             o.peaks_from = o.out_dir;  /* no probes in the plan: the run's own peaks are kept */
     }
     if ((st = ab__plan_build(&pl, &o, filter, warn_cb, &r, err)) != AB_OK)
@@ -527,8 +525,6 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
                              "re-measurement: the machine is busy; %% of peak at %d threads is unreliable",
                          pc->shape_text, it->threads, probe_rate(mine, pc), probe_rate(one, pc), it->threads);
         }
-        if (it->kernel->is_ref)
-            r.ref_median_ns = row.timed ? row.median_ns : NA_F64;
         ab_results_derive(&row, pc->family->is_probe ? NULL : ab_results_peak(ctx, it->threads),
                           it->kernel->is_ref ? NA_F64 : ref_median(&r, pc));
         if (row.verdict != AB_VERDICT_PASS && row.verdict != AB_VERDICT_REFERENCE)

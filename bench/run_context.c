@@ -75,30 +75,6 @@ void ab__environment_warnings(struct ab__runner *r)
     }
 }
 
-static cJSON *peaks_json(const struct ab_results_context *ctx)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t t = 0; t < ctx->n_peaks; t++) {
-        const struct ab_result_peak *pk = &ctx->peaks[t];
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddNumberToObject(p, "threads", pk->threads);
-        const double v[8] = {pk->fp32_gflops, pk->int8_gops,   pk->read_gbytes_per_s, pk->triad_gbytes_per_s,
-                             pk->fp32_spread, pk->int8_spread, pk->read_spread,       pk->triad_spread};
-        static const char *const names[8] = {"fp32_fma_gflops", "int8_dot_gops",   "mem_read_gbytes_per_s",
-                                             "mem_triad_gbytes_per_s", "fp32_fma_spread", "int8_dot_spread",
-                                             "mem_read_spread", "mem_triad_spread"};
-        for (int i = 0; i < 8; i++) {
-            if (isnan(v[i]))
-                cJSON_AddStringToObject(p, names[i], "NA");
-            else
-                cJSON_AddNumberToObject(p, names[i], v[i]);
-        }
-        cJSON_AddBoolToObject(p, "remeasured", pk->remeasured);
-        cJSON_AddItemToArray(arr, p);
-    }
-    return arr;
-}
-
 /* The options that decide what is planned and how it is measured: --resume restores
  * them and refuses a conflicting one. */
 static cJSON *options_json(const struct ab_run_options *o)
@@ -275,7 +251,7 @@ cJSON *ab__context_build(struct ab__runner *r, const struct ab_run_result *res, 
     if (model)
         cJSON_AddStringToObject(en, "model", model);
     cJSON_AddNumberToObject(en, "min_region_s", ab_energy_min_region_s(r->energy));
-    cJSON_AddItemToObject(root, "peaks", peaks_json(ctx));
+    cJSON_AddItemToObject(root, "peaks", ab_results_peaks_json(ctx));
     cJSON_AddStringToObject(root, "peaks_source", ctx->peaks_source);
     cJSON_AddItemToObject(root, "warnings", cJSON_Duplicate(r->warnings, true));
     return root;

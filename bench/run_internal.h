@@ -99,11 +99,8 @@ struct ab__runner {
     struct ab_energy *energy;
     double timer_overhead_ns;
     double counter_overhead_ns;
-    double ref_median_ns;            /* of the current case's reference; NaN if none */
-    bool peaks_fixed;                /* taken from an earlier run (resume, --peaks-from): not re-measured */
     int64_t t_start_ns;
     cJSON *warnings;
-    volatile int stop_level;         /* 1: stop after the item, 2: abandon the item */
 };
 
 void ab__warn(struct ab__runner *r, const char *fmt, ...) AB_PRINTF(2, 3);

@@ -329,13 +329,17 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
             goto abandoned;
         int64_t *counts = n_ev ? row->counts + rep * n_ev : NULL;
         int64_t dummy[AB_COUNTERS_MAX];
+        /* Steal comes from parsing /proc/stat: read outside the counted interval, so the
+         * counters see the kernel only (its ticks are 10 ms anyway). */
+        int64_t st0 = steal_ticks(&r->team, it->threads);
         ab__team_counters_start(&r->team, it->threads);
-        int64_t st0 = steal_ticks(&r->team, it->threads), sw0 = invol_switches(), cpu0 = process_cpu_ns();
+        int64_t sw0 = invol_switches(), cpu0 = process_cpu_ns();
         int64_t a = ab_now_ns();
         st = run_calls(c, k, &exec, iters);
         int64_t b = ab_now_ns();
-        int64_t cpu1 = process_cpu_ns(), sw1 = invol_switches(), st1 = steal_ticks(&r->team, it->threads);
+        int64_t cpu1 = process_cpu_ns(), sw1 = invol_switches();
         ab__team_counters_stop(&r->team, it->threads, counts ? counts : dummy);
+        int64_t st1 = steal_ticks(&r->team, it->threads);
         if (st != AB_OK)
             goto kernel_error;
         struct ab_result_sample *s = &row->samples[rep];
@@ -387,6 +391,25 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
     }
     row->flop_per_j = row->flops > 0.0 ? row->flops / row->energy_j : NA_F64;
     row->tokens_per_j = row->tokens / row->energy_j;
+    /* Checked again after the timed calls, poisoned and guarded as before them: a kernel
+     * right on its first call only (a stale plan, state kept between calls) was timed
+     * doing something else, and its times are not reported. */
+    if (!k->is_ref) {
+        int64_t calls = (int64_t)row->n_samples * iters;
+        if (!ab__verify(r, c, k, &exec, row)) {
+            char first[sizeof row->note];
+            snprintf(first, sizeof first, "%s", row->note);
+            snprintf(row->note, sizeof row->note, "passed before timing, %.400s after %" PRId64 " timed calls", first,
+                     calls);
+            row->timed = false;
+            row->n_samples = 0;
+            row->repetitions = 0;
+            snprintf(row->energy_note, sizeof row->energy_note, "not reported (failed verification after timing)");
+            row->energy_j = row->flop_per_j = row->tokens_per_j = NA_F64;
+            snprintf(row->energy_source, sizeof row->energy_source, "NA");
+            goto done;
+        }
+    }
     row->timed = summarise(row);
     goto done;
 abandoned:

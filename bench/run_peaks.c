@@ -67,60 +67,13 @@ void ab__peaks_record(struct ab__runner *r, const struct ab__item *it, const str
     }
 }
 
-/* Peaks from an earlier run's context.json, read through the results reader's rules
- * (numbers positive and finite, thread counts integral). */
+/* Peaks from an earlier run's context.json, by the results model's rules. */
 enum ab_status ab__peaks_load(struct ab__runner *r, const char *path, struct ab_error *err)
 {
     cJSON *root = NULL;
     enum ab_status st = ab_json_read_file(path, &root, err);
-    if (st != AB_OK)
-        return st;
-    const cJSON *peaks = cJSON_GetObjectItemCaseSensitive(root, "peaks");
-    if (!cJSON_IsArray(peaks)) {
-        cJSON_Delete(root);
-        return ab_error_set(err, AB_EPARSE, "'%s': no \"peaks\" array (not an archbench context.json?)", path);
-    }
-    static const char *const names[8] = {"fp32_fma_gflops", "int8_dot_gops",   "mem_read_gbytes_per_s",
-                                         "mem_triad_gbytes_per_s", "fp32_fma_spread", "int8_dot_spread",
-                                         "mem_read_spread", "mem_triad_spread"};
-    size_t index = 0;
-    const cJSON *p;
-    st = AB_OK;
-    cJSON_ArrayForEach(p, peaks)
-    {
-        const cJSON *th = cJSON_GetObjectItemCaseSensitive(p, "threads");
-        if (!cJSON_IsNumber(th) || !(th->valuedouble >= 1.0 && th->valuedouble <= 4096.0) ||
-            th->valuedouble != floor(th->valuedouble)) {
-            st = ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].threads is not a thread count", path, index);
-            break;
-        }
-        struct ab_result_peak *slot = ab__peaks_slot(r, (int)th->valuedouble);
-        if (!slot) {
-            st = ab_error_set(err, AB_EPARSE, "'%s': more than %d entries in \"peaks\"", path, AB_RESULTS_MAX_THREADS);
-            break;
-        }
-        double *dst[8] = {&slot->fp32_gflops, &slot->int8_gops, &slot->read_gbytes_per_s, &slot->triad_gbytes_per_s,
-                          &slot->fp32_spread, &slot->int8_spread, &slot->read_spread,       &slot->triad_spread};
-        for (int i = 0; i < 8 && st == AB_OK; i++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, names[i]);
-            if (cJSON_IsNumber(v)) {
-                bool ok = isfinite(v->valuedouble) && (i < 4 ? v->valuedouble > 0.0 : v->valuedouble >= 0.0);
-                if (!ok)
-                    st = ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].%s = %g is not a %s figure", path, index,
-                                      names[i], v->valuedouble, i < 4 ? "positive" : "non-negative");
-                else
-                    *dst[i] = v->valuedouble;
-            } else if (v && !(cJSON_IsString(v) && strcmp(v->valuestring, "NA") == 0)) {
-                st = ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].%s is neither a number nor \"NA\"", path, index,
-                                  names[i]);
-            }
-        }
-        if (st != AB_OK)
-            break;
-        index++;
-    }
-    cJSON_Delete(root);
     if (st == AB_OK)
-        r->peaks_fixed = true;
+        st = ab_results_peaks_read(root, path, &r->res.ctx, err);
+    cJSON_Delete(root);
     return st;
 }

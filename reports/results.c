@@ -808,6 +808,80 @@ static enum ab_status open_table(struct reader *rd, const char *dir, enum file_i
     return AB_OK;
 }
 
+/* The peak figures of context.json's "peaks" entries: names, and where they live. */
+static const char *const peak_names[8] = {"fp32_fma_gflops", "int8_dot_gops",   "mem_read_gbytes_per_s",
+                                          "mem_triad_gbytes_per_s", "fp32_fma_spread", "int8_dot_spread",
+                                          "mem_read_spread", "mem_triad_spread"};
+
+static void peak_fields(struct ab_result_peak *pk, double *out[8])
+{
+    double *f[8] = {&pk->fp32_gflops, &pk->int8_gops, &pk->read_gbytes_per_s, &pk->triad_gbytes_per_s,
+                    &pk->fp32_spread, &pk->int8_spread, &pk->read_spread,       &pk->triad_spread};
+    memcpy(out, f, sizeof f);
+}
+
+enum ab_status ab_results_peaks_read(const struct cJSON *root, const char *path, struct ab_results_context *ctx,
+                                     struct ab_error *err)
+{
+    const cJSON *peaks = cJSON_GetObjectItemCaseSensitive(root, "peaks");
+    if (!cJSON_IsArray(peaks))
+        return ab_error_set(err, AB_EPARSE, "'%s': no \"peaks\" array (not an archbench context.json?)", path);
+    ctx->n_peaks = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, peaks)
+    {
+        if (ctx->n_peaks == AB_RESULTS_MAX_THREADS)
+            return ab_error_set(err, AB_EPARSE, "'%s': more than %d entries in \"peaks\"", path,
+                                AB_RESULTS_MAX_THREADS);
+        struct ab_result_peak *pk = &ctx->peaks[ctx->n_peaks];
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(p, "threads");
+        if (!cJSON_IsNumber(th) || !(th->valuedouble >= 1.0 && th->valuedouble <= 4096.0) ||
+            th->valuedouble != floor(th->valuedouble))
+            return ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].threads is not a thread count", path, ctx->n_peaks);
+        pk->threads = (int)th->valuedouble;
+        double *f[8];
+        peak_fields(pk, f);
+        for (int i = 0; i < 8; i++) {
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(p, peak_names[i]);
+            *f[i] = NA_F64;
+            if (cJSON_IsNumber(x)) {
+                /* A peak is positive; a spread may be 0. Both finite. */
+                if (!isfinite(x->valuedouble) || !(x->valuedouble > 0.0 || (i >= 4 && x->valuedouble == 0.0)))
+                    return ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].%s = %g is not a %s figure", path,
+                                        ctx->n_peaks, peak_names[i], x->valuedouble, i < 4 ? "positive" : "non-negative");
+                *f[i] = x->valuedouble;
+            } else if (x && !(cJSON_IsString(x) && strcmp(x->valuestring, "NA") == 0)) {
+                return ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].%s is neither a number nor \"NA\"", path,
+                                    ctx->n_peaks, peak_names[i]);
+            }
+        }
+        pk->remeasured = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "remeasured"));
+        ctx->n_peaks++;
+    }
+    return AB_OK;
+}
+
+struct cJSON *ab_results_peaks_json(const struct ab_results_context *ctx)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t t = 0; t < ctx->n_peaks; t++) {
+        struct ab_result_peak pk = ctx->peaks[t];
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "threads", pk.threads);
+        double *f[8];
+        peak_fields(&pk, f);
+        for (int i = 0; i < 8; i++) {
+            if (isnan(*f[i]))
+                cJSON_AddStringToObject(p, peak_names[i], "NA");
+            else
+                cJSON_AddNumberToObject(p, peak_names[i], *f[i]);
+        }
+        cJSON_AddBoolToObject(p, "remeasured", pk.remeasured);
+        cJSON_AddItemToArray(arr, p);
+    }
+    return arr;
+}
+
 static enum ab_status read_context(const char *dir, struct ab_results_context *ctx, struct ab_error *err)
 {
     char path[1100];
@@ -836,40 +910,8 @@ static enum ab_status read_context(const char *dir, struct ab_results_context *c
     ctx->complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "complete"));
     v = cJSON_GetObjectItemCaseSensitive(root, "peaks_source");
     snprintf(ctx->peaks_source, sizeof ctx->peaks_source, "%s", cJSON_IsString(v) ? v->valuestring : "");
-    const cJSON *peaks = cJSON_GetObjectItemCaseSensitive(root, "peaks");
-    const cJSON *p;
-    cJSON_ArrayForEach(p, peaks)
-    {
-        if (ctx->n_peaks == AB_RESULTS_MAX_THREADS)
-            return ab_error_set(err, AB_EPARSE, "'%s': more than %d entries in \"peaks\"", path,
-                                AB_RESULTS_MAX_THREADS);
-        struct ab_result_peak *pk = &ctx->peaks[ctx->n_peaks];
-        const cJSON *th = cJSON_GetObjectItemCaseSensitive(p, "threads");
-        if (!cJSON_IsNumber(th) || !(th->valuedouble >= 1.0 && th->valuedouble <= 4096.0) ||
-            th->valuedouble != floor(th->valuedouble))
-            return ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].threads is not a thread count", path, ctx->n_peaks);
-        pk->threads = (int)th->valuedouble;
-        static const char *const pn[8] = {"fp32_fma_gflops",        "int8_dot_gops",  "mem_read_gbytes_per_s",
-                                          "mem_triad_gbytes_per_s", "fp32_fma_spread", "int8_dot_spread",
-                                          "mem_read_spread",        "mem_triad_spread"};
-        double *pd[8] = {&pk->fp32_gflops, &pk->int8_gops, &pk->read_gbytes_per_s, &pk->triad_gbytes_per_s,
-                         &pk->fp32_spread, &pk->int8_spread, &pk->read_spread, &pk->triad_spread};
-        for (int i = 0; i < 8; i++) {
-            const cJSON *x = cJSON_GetObjectItemCaseSensitive(p, pn[i]);
-            *pd[i] = NA_F64;
-            if (cJSON_IsNumber(x)) {
-                if (!(x->valuedouble > 0.0 || (i >= 4 && x->valuedouble == 0.0)) || !isfinite(x->valuedouble))
-                    return ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].%s = %g is not a positive figure", path,
-                                        ctx->n_peaks, pn[i], x->valuedouble);
-                *pd[i] = x->valuedouble;
-            } else if (x && !cJSON_IsString(x)) {
-                return ab_error_set(err, AB_EPARSE, "'%s': peaks[%zu].%s is neither a number nor \"NA\"", path,
-                                    ctx->n_peaks, pn[i]);
-            }
-        }
-        pk->remeasured = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "remeasured"));
-        ctx->n_peaks++;
-    }
+    if ((st = ab_results_peaks_read(root, path, ctx, err)) != AB_OK)
+        return st;
     const cJSON *ctr = cJSON_GetObjectItemCaseSensitive(root, "counters");
     ctx->multiplexed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ctr, "multiplexed"));
     const cJSON *e;
@@ -891,6 +933,21 @@ static struct ab_result_row *find_row(struct ab_results *res, const struct ab_re
         if (ab_result_key_eq(&res->rows[i].key, k))
             return &res->rows[i];
     return NULL;
+}
+
+/* The item a data row of samples/counters/memory/energy belongs to. NULL (and AB_OK) in a
+ * journal when its item never got its speed row: that item is measured again. */
+static enum ab_status row_of(const struct reader *rd, size_t r, struct ab_results *res, bool journal,
+                             struct ab_result_row **out_row)
+{
+    struct ab_result_key k;
+    enum ab_status st = get_key(rd, r, &res->ctx, &k);
+    if (st != AB_OK)
+        return st;
+    *out_row = find_row(res, &k);
+    if (!*out_row && !journal)
+        return field_err(rd, r, 3, "no speed.csv row for this kernel, shape and threads");
+    return AB_OK;
 }
 
 enum ab_status ab_results_read(const char *dir, bool journal, struct ab_results *out_res, struct ab_error *err)
@@ -935,16 +992,11 @@ enum ab_status ab_results_read(const char *dir, bool journal, struct ab_results 
         if ((st = open_table(&rd, dir, f, journal, journal, &arena, path, sizeof path, &present)) != AB_OK)
             goto fail;
         for (size_t r = 1; present && r < rd.n_rows; r++) {
-            struct ab_result_key k;
-            if ((st = get_key(&rd, r, &res.ctx, &k)) != AB_OK)
+            struct ab_result_row *row;
+            if ((st = row_of(&rd, r, &res, journal, &row)) != AB_OK)
                 goto fail;
-            struct ab_result_row *row = find_row(&res, &k);
-            if (!row) {
-                if (journal)
-                    continue;  /* its item did not finish: measured again */
-                st = field_err(&rd, r, 3, "no speed.csv row for this kernel, shape and threads");
-                goto fail;
-            }
+            if (!row)
+                continue;
             size_t n;
             const struct col *cols = table_of(f, &n);
             for (size_t c = 0; c < n; c++)
@@ -957,16 +1009,11 @@ enum ab_status ab_results_read(const char *dir, bool journal, struct ab_results 
     if ((st = open_table(&rd, dir, F_SAMPLES, journal, journal, &arena, path, sizeof path, &present)) != AB_OK)
         goto fail;
     for (size_t r = 1; present && r < rd.n_rows; r++) {
-        struct ab_result_key k;
-        if ((st = get_key(&rd, r, &res.ctx, &k)) != AB_OK)
+        struct ab_result_row *row;
+        if ((st = row_of(&rd, r, &res, journal, &row)) != AB_OK)
             goto fail;
-        struct ab_result_row *row = find_row(&res, &k);
-        if (!row) {
-            if (journal)
-                continue;
-            st = field_err(&rd, r, 3, "no speed.csv row for this kernel, shape and threads");
-            goto fail;
-        }
+        if (!row)
+            continue;
         int64_t rep;
         if (!parse_i64(cell(&rd, r, N_KEY), &rep, false) || rep < 0 || rep > 100000) {
             st = field_err(&rd, r, N_KEY, "not a repetition index");
@@ -1007,10 +1054,9 @@ enum ab_status ab_results_read(const char *dir, bool journal, struct ab_results 
     if ((st = open_table(&rd, dir, F_COUNTERS, journal, true, &arena, path, sizeof path, &present)) != AB_OK)
         goto fail;
     for (size_t r = 1; present && r < rd.n_rows; r++) {
-        struct ab_result_key k;
-        if ((st = get_key(&rd, r, &res.ctx, &k)) != AB_OK)
+        struct ab_result_row *row;
+        if ((st = row_of(&rd, r, &res, journal, &row)) != AB_OK)
             goto fail;
-        struct ab_result_row *row = find_row(&res, &k);
         if (!row)
             continue;
         int64_t rep;

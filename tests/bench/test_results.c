@@ -25,11 +25,7 @@
 #include "archbench/results.h"
 #include "archbench/run.h"
 
-static void temp_dir(char *buf, size_t n, const char *tag)
-{
-    snprintf(buf, n, "/tmp/ab_test_results_%s_XXXXXX", tag);
-    cr_assert_not_null(mkdtemp(buf));
-}
+#include "run_fixture.h"
 
 /* Small FP32 GEMM items: reference and every variant, 1 and 2 threads. */
 static void small_options(struct ab_run_options *o, const char *dir)
@@ -83,18 +79,6 @@ static void fake_peaks(const char *dir, const char *fp32_1)
              "\"mem_triad_gbytes_per_s\": 30}]}",
              fp32_1);
     write_file(dir, "peaks.json", text);
-}
-
-struct stopper {
-    volatile sig_atomic_t *flag;
-    size_t at;
-};
-
-static void stop_at(void *user, const struct ab_run_progress *p)
-{
-    struct stopper *s = user;
-    if (p->index == s->at)
-        *s->flag = 1;
 }
 
 /* Run until the progress callback sees item `at`, then stop: an interrupted run. */

@@ -23,6 +23,8 @@
 #include "archbench/results.h"
 #include "archbench/run.h"
 
+#include "run_fixture.h"
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -47,12 +49,6 @@ static void small_options(struct ab_run_options *o, const char *dir)
     o->events = "perf::TASK-CLOCK,PAPI_TOT_CYC";
     o->out_dir = dir;
     o->quick = true;
-}
-
-static void temp_dir(char *buf, size_t n, const char *tag)
-{
-    snprintf(buf, n, "/tmp/ab_test_run_%s_XXXXXX", tag);
-    cr_assert_not_null(mkdtemp(buf));
 }
 
 static void read_table(const char *dir, const char *name, struct ab_arena *arena, struct ab_csv_table *t)
@@ -190,18 +186,6 @@ Test(run, writes_the_fixed_schema_with_honest_values)
     snprintf(path, sizeof path, "%s/context.json", dir);
     cr_assert_eq(access(path, F_OK), 0);
     ab_arena_release(&arena);
-}
-
-struct stopper {
-    volatile sig_atomic_t *flag;
-    size_t at;
-};
-
-static void stop_at(void *user, const struct ab_run_progress *p)
-{
-    struct stopper *s = user;
-    if (p->index == s->at)
-        *s->flag = 1;
 }
 
 /* Sorted "kernel|shape|threads" keys of a file, as one string, for comparison. */

@@ -81,6 +81,17 @@ static size_t ref_workspace(const struct ab_shape *shape, int n_threads)
     return ab_kernel_ref(&ab_family_gemm_f32)->workspace_bytes(shape, n_threads);
 }
 
+/* Right on its first call, then returns at once: passes a check made before timing and
+ * is timed doing nothing (a stale-plan bug looks the same). Registered only by
+ * archbench_mutants: the equivalence test's single call cannot see it. */
+static enum ab_status first_call_only(const struct ab_gemm_f32_args *args, const struct ab_exec *exec)
+{
+    static int calls;
+    if (calls++ > 0)
+        return AB_OK;
+    return run_ref(args, exec);
+}
+
 /* Faults for `run --isolate` (ab__faults_register), not wrong answers. */
 static enum ab_status crashes(const struct ab_gemm_f32_args *args, const struct ab_exec *exec)
 {
@@ -121,7 +132,8 @@ static double ref_bytes(const struct ab_shape *shape)
 
 extern const struct ab_kernel ab__mutant_gemm_f32_writes_nothing, ab__mutant_gemm_f32_writes_zeros,
     ab__mutant_gemm_f32_skips_last_block, ab__mutant_gemm_f32_writes_past_end, ab__mutant_gemm_f32_writes_input,
-    ab__mutant_gemm_f32_one_thread_only, ab__mutant_gemm_f32_crashes, ab__mutant_gemm_f32_hangs;
+    ab__mutant_gemm_f32_one_thread_only, ab__mutant_gemm_f32_crashes, ab__mutant_gemm_f32_hangs,
+    ab__mutant_gemm_f32_first_call_only;
 
 MUTANT(writes_nothing, "returns AB_OK without writing C")
 MUTANT(writes_zeros, "writes zeros to C")
@@ -131,3 +143,4 @@ MUTANT(writes_input, "modifies A")
 MUTANT(one_thread_only, "loses the second half of the rows with 2+ threads")
 MUTANT(crashes, "dies of SIGSEGV")
 MUTANT(hangs, "never returns")
+MUTANT(first_call_only, "right once, then does nothing")

@@ -36,10 +36,17 @@ enum ab_status ab__mutants_register(void)
     return AB_OK;
 }
 
-extern const struct ab_kernel ab__mutant_gemm_f32_crashes, ab__mutant_gemm_f32_hangs;
+extern const struct ab_kernel ab__mutant_gemm_f32_crashes, ab__mutant_gemm_f32_hangs,
+    ab__mutant_gemm_f32_first_call_only;
 
 enum ab_status ab__faults_register(void)
 {
-    enum ab_status st = ab_kernel_register_extra(&ab__mutant_gemm_f32_crashes);
-    return st != AB_OK ? st : ab_kernel_register_extra(&ab__mutant_gemm_f32_hangs);
+    const struct ab_kernel *faults[] = {&ab__mutant_gemm_f32_crashes, &ab__mutant_gemm_f32_hangs,
+                                        &ab__mutant_gemm_f32_first_call_only};
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        enum ab_status st = ab_kernel_register_extra(faults[i]);
+        if (st != AB_OK)
+            return st;
+    }
+    return AB_OK;
 }

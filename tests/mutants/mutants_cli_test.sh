@@ -1,7 +1,8 @@
 #!/bin/sh
 # `archbench run` must report every mutant as verified=fail and exit 1, with the
 # family's reference in the same run: the reference's timed calls are what used to
-# leave the right answer in the TEST slot, so a mutant writing nothing passed.
+# leave the right answer in the TEST slot, so a mutant writing nothing passed. first_call_only
+# (right once, then does nothing) is caught by the check the runner repeats after timing.
 # Usage: mutants_cli_test.sh path/to/archbench_mutants
 set -u
 ab="$1"
@@ -10,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 n=0
 for m in gemm_f32_writes_nothing gemm_f32_writes_zeros gemm_f32_skips_last_block gemm_f32_writes_past_end \
-         gemm_f32_writes_input gemm_f32_one_thread_only \
+         gemm_f32_writes_input gemm_f32_one_thread_only gemm_f32_first_call_only \
          gemm_i8_writes_nothing gemm_i8_skips_last_block gemm_i8_writes_past_end gemm_i8_writes_input \
          gemm_i8_one_thread_only; do
     n=$((n + 1))

@@ -188,6 +188,16 @@ AB_API enum ab_status ab_results_add_metric(struct ab_results *res, const struct
 AB_API const struct ab_result_row *ab_results_find(const struct ab_results *res, const struct ab_result_key *key);
 AB_API bool ab_result_key_eq(const struct ab_result_key *a, const struct ab_result_key *b);
 
+/*
+ * context.json's "peaks": read (replacing ctx->peaks; every figure positive and finite,
+ * spreads non-negative, thread counts integral, "NA" for not measured; errors name the
+ * file and the entry) and written. One reader for a run's own context, --resume and
+ * --peaks-from.
+ */
+AB_API enum ab_status ab_results_peaks_read(const struct cJSON *root, const char *path,
+                                            struct ab_results_context *ctx, struct ab_error *err);
+AB_API struct cJSON *ab_results_peaks_json(const struct ab_results_context *ctx);
+
 /* The peaks of a thread count, or NULL. */
 AB_API const struct ab_result_peak *ab_results_peak(const struct ab_results_context *ctx, int threads);
 
