@@ -108,6 +108,25 @@ static enum ab_status restore_options(const cJSON *ctx, struct ab_run_options *o
     o->n_sets = saved.n_sets;
     memcpy(o->sets, saved.sets, sizeof o->sets);
 
+    size_t n_shapes = 0;
+    const char *shapes[AB_RUN_MAX_SHAPES];
+    const cJSON *sh;
+    cJSON_ArrayForEach(sh, GET("shapes")) /* absent in runs before --shape: none */
+    {
+        if (!cJSON_IsString(sh) || n_shapes == AB_RUN_MAX_SHAPES)
+            return ab_error_set(err, AB_EPARSE, "'%s/context.json': options.shapes malformed", dir);
+        shapes[n_shapes++] = sh->valuestring;
+    }
+    if (o->given & AB_RUN_GIVEN_SHAPES) {
+        bool same = n_shapes == o->n_shapes;
+        for (size_t i = 0; same && i < n_shapes; i++)
+            same = strcmp(shapes[i], o->shapes[i]) == 0;
+        if (!same)
+            return conflict(err, dir, "--shape", "see options.shapes in its context.json");
+    }
+    o->n_shapes = n_shapes;
+    memcpy(o->shapes, shapes, n_shapes * sizeof *shapes);
+
     int threads[AB_RUN_MAX_THREADS];
     size_t n_threads = 0;
     const cJSON *t;

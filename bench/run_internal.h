@@ -58,6 +58,9 @@ typedef void ab__warn_fn(void *ctx, const char *msg);
 enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *o, const struct ab_filter *filter,
                               ab__warn_fn *warn, void *warn_ctx, struct ab_error *err);
 void ab__plan_release(struct ab__plan *pl);
+/* "FAMILY:P=V,P=V" -> family and shape (defaults for unnamed parameters). */
+enum ab_status ab__shape_spec_parse(const char *spec, const struct ab_family **out_family, struct ab_shape *out_shape,
+                                    struct ab_error *err);
 /* Refuse, before any allocation, a case whose inputs, outputs and largest workspace
  * exceed avail_bytes (MemAvailable; < 0: unknown, no check). */
 enum ab_status ab__plan_check_memory(const struct ab__plan *pl, int64_t avail_bytes, struct ab_error *err);

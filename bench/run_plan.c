@@ -4,6 +4,9 @@
  * variants; the family's reference first within each case, so every variant's speed-up
  * is a ratio measured side by side in the same run. Probes come first (registry order).
  *
+ * --shape FAMILY:P=V,... replaces the sweeps by explicit cases (reproduce plans its items
+ * this way); only families named by one are planned.
+ *
  * --set P=V applies to every selected family with a parameter P; --set FAMILY.P=V only
  * to that family (gemm's k and moe_route's k are different things). The probes take only
  * scoped sets (--set peak.kind=fp32_fma measures that ceiling alone).
@@ -112,11 +115,56 @@ static enum ab_status check_sets(const struct ab_run_options *o, const bool *use
     return AB_OK;
 }
 
+enum ab_status ab__shape_spec_parse(const char *spec, const struct ab_family **out_family, struct ab_shape *out_shape,
+                                    struct ab_error *err)
+{
+    const char *colon = strchr(spec, ':');
+    size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+    char name[64];
+    if (len == 0 || len >= sizeof name)
+        return ab_error_set(err, AB_EPARSE, "--shape '%s': wants FAMILY:P=V,P=V", spec);
+    memcpy(name, spec, len);
+    name[len] = '\0';
+    const struct ab_family *fam = ab_family_find(name);
+    if (!fam)
+        return ab_error_set(err, AB_EINVAL, "--shape '%s': no kernel family '%s'", spec, name);
+    if (fam->is_probe)
+        return ab_error_set(err, AB_EINVAL, "--shape '%s': probes take --set peak.P=V", spec);
+    *out_family = fam;
+    return ab_shape_parse(fam, colon ? colon + 1 : "", out_shape, err);
+}
+
+/* The --shape cases of one family (none: the family is not planned). */
+static enum ab_status given_shapes(const struct ab_run_options *o, const struct ab_family *fam, struct ab_shape *out,
+                                   size_t *out_n, struct ab_error *err)
+{
+    *out_n = 0;
+    for (size_t i = 0; i < o->n_shapes; i++) {
+        const struct ab_family *f = NULL;
+        struct ab_shape s;
+        enum ab_status st = ab__shape_spec_parse(o->shapes[i], &f, &s, err);
+        if (st != AB_OK)
+            return st;
+        if (f == fam)
+            out[(*out_n)++] = s;
+    }
+    return AB_OK;
+}
+
 enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *o, const struct ab_filter *filter,
                               ab__warn_fn *warn, void *warn_ctx, struct ab_error *err)
 {
     uint64_t features = ab_cpu_features();
     bool set_used[AB_RUN_MAX_SETS] = {false};
+    for (size_t i = 0; i < o->n_shapes; i++) { /* a typo is an error even in an unselected family */
+        const struct ab_family *f = NULL;
+        struct ab_shape s;
+        enum ab_status st = ab__shape_spec_parse(o->shapes[i], &f, &s, err);
+        if (st != AB_OK)
+            return st;
+        if (!ab_shape_valid(f, &s))
+            return ab_error_set(err, AB_EINVAL, "--shape '%s': outside the parameter ranges", o->shapes[i]);
+    }
     for (size_t f = 0; f < ab_family_count(); f++) {
         const struct ab_family *fam = ab_family_at(f);
         bool any = false;
@@ -140,6 +188,13 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
         }
         const struct ab_shape *sweep = o->quick ? fam->sweep_quick : fam->sweep_default;
         size_t n_sweep = o->quick ? fam->n_sweep_quick : fam->n_sweep_default;
+        struct ab_shape given[AB_RUN_MAX_SHAPES];
+        if (o->n_shapes > 0 && !fam->is_probe) {
+            enum ab_status st = given_shapes(o, fam, given, &n_sweep, err);
+            if (st != AB_OK)
+                return st;
+            sweep = given;
+        }
         size_t first_case = pl->n_cases;
         for (size_t s = 0; s < n_sweep; s++) {
             enum ab_status st = expand_shape(pl, fam, &sweep[s], fam->is_probe ? &probe_opts : o, 0, err);

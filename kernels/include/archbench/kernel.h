@@ -398,6 +398,13 @@ AB_API enum ab_status ab_param_parse(const struct ab_param *param, const char *t
                                      struct ab_error *err);
 
 /* "m=1024,n=1024,k=1024,trans_b=0": value names are used where a param has them. */
+/*
+ * Inverse of ab_shape_format, and more lenient: "P=V,P=V" in any order, value names or
+ * numbers, unnamed parameters at their defaults; "" is the default shape. Errors name
+ * the parameter (AB_EPARSE malformed, AB_EINVAL unknown/duplicate/out of range).
+ */
+AB_API enum ab_status ab_shape_parse(const struct ab_family *family, const char *text, struct ab_shape *out_shape,
+                                     struct ab_error *err);
 AB_API size_t ab_shape_format(const struct ab_family *family, const struct ab_shape *shape, char *buf,
                               size_t buf_bytes);
 
