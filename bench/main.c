@@ -34,6 +34,7 @@ static const struct verb verbs[] = {
     {"eval", ab__cli_eval, "score GLUE / SuperGLUE prediction files against gold labels"},
     {"compare", ab__cli_compare, "judge a candidate run against a base run: regression, no change, undecided"},
     {"ab", ab__cli_ab, "run two archbench builds interleaved (ABBA blocks) and judge them: the CI gate"},
+    {"reproduce", ab__cli_reproduce, "the articles' V3-vs-R1 claims, each beside its measurement, with a verdict"},
     {"spread", ab__cli_spread, "how far the medians of the same items move between separate runs"},
     {"_scale", ab__cli_scale, NULL},  /* hidden: scaled copies of a run, for power checks */
 };
