@@ -35,6 +35,7 @@ static const struct verb verbs[] = {
     {"compare", ab__cli_compare, "judge a candidate run against a base run: regression, no change, undecided"},
     {"ab", ab__cli_ab, "run two archbench builds interleaved (ABBA blocks) and judge them: the CI gate"},
     {"spread", ab__cli_spread, "how far the medians of the same items move between separate runs"},
+    {"model", ab__cli_model, "analytic figures of model configurations: parameters, FLOPs, memory at N tokens"},
     {"_scale", ab__cli_scale, NULL},  /* hidden: scaled copies of a run, for power checks */
 };
 
