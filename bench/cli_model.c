@@ -56,7 +56,7 @@ static void print_model(const struct ab_model *m, double n, bool all_fields)
                (long long)m->n_experts);
     printf("| FLOPs per token, prefill of %.0f | %.3f GFLOP |\n", n, f.flops_per_token_prefill * 1e-9);
     printf("| FLOPs per token, decode at %.0f | %.3f GFLOP |\n", n, f.flops_per_token_decode * 1e-9);
-    printf("| weights, all | %.2f GB (%g bytes per parameter) |\n", f.weight_bytes * 1e-9, m->weight_bytes_per_param);
+    printf("| weights, all | %.2f GB (%g bytes/parameter) |\n", f.weight_bytes * 1e-9, m->weight_bytes_per_param);
     if (f.offloaded_bytes > 0.0)
         printf("| weights resident / offloaded | %.2f GB / %.2f GB |\n", f.weight_bytes_resident * 1e-9,
                f.offloaded_bytes * 1e-9);
@@ -73,9 +73,9 @@ static void print_model(const struct ab_model *m, double n, bool all_fields)
     printf("| field | value | %s |\n|---|---|---|\n", all_fields ? "given or assumed: where / why" : "why assumed");
     for (size_t i = 0; i < m->n_fields; i++) {
         const struct ab_model_field *fl = &m->fields[i];
+        const char *mark = all_fields ? (fl->assumed ? "assumed: " : "given: ") : "";
         if (fl->assumed || all_fields)
-            printf("| %s | %s | %s%s |\n", fl->name, fl->value, all_fields ? (fl->assumed ? "assumed: " : "given: ") : "",
-                   fl->why);
+            printf("| %s | %s | %s%s |\n", fl->name, fl->value, mark, fl->why);
     }
     printf("\n");
 }
