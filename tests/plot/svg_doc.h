@@ -1,0 +1,67 @@
+/*
+ * svg_doc.h - test helpers shared by the plot and report tests: parse an SVG or HTML file
+ * with libxml2 and ask about its text, not its pixels.
+ */
+#ifndef ARCHBENCH_TEST_SVG_DOC_H
+#define ARCHBENCH_TEST_SVG_DOC_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "archbench/plot.h"
+
+/* Plots need the backend; without it the test is a skip, never a pass. */
+static inline void need_plots(void)
+{
+    const char *why = NULL;
+    if (!ab_plot_available(&why))
+        cr_skip_test("no plotting backend: %s", why);
+}
+
+static inline xmlDocPtr svg_read(const char *path)
+{
+    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    cr_assert_not_null(doc, "'%s' is not well-formed XML", path);
+    return doc;
+}
+
+static inline xmlDocPtr html_read(const char *path)
+{
+    xmlDocPtr doc = htmlReadFile(path, "UTF-8", HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+    cr_assert_not_null(doc, "'%s' cannot be parsed as HTML", path);
+    return doc;
+}
+
+/* Number of elements named `name` (any namespace) under node whose whole text is `text`
+ * (NULL: any text). */
+static inline size_t count_elements(xmlNodePtr node, const char *name, const char *text)
+{
+    size_t n = 0;
+    for (xmlNodePtr c = node; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && xmlStrcasecmp(c->name, (const xmlChar *)name) == 0) {
+            if (!text) {
+                n++;
+            } else {
+                xmlChar *content = xmlNodeGetContent(c);
+                if (content && strcmp((const char *)content, text) == 0)
+                    n++;
+                xmlFree(content);
+            }
+        }
+        n += count_elements(c->children, name, text);
+    }
+    return n;
+}
+
+static inline size_t count_text(xmlDocPtr doc, const char *text)
+{
+    return count_elements(xmlDocGetRootElement(doc), "text", text);
+}
+
+#endif /* ARCHBENCH_TEST_SVG_DOC_H */
