@@ -62,6 +62,7 @@ struct ab_moe_ffn_args;
 struct ab_moe_ffn_i8_args;
 struct ab_moe_dispatch_args;
 struct ab_probe_args;
+struct ab_layer_args;
 
 typedef enum ab_status ab_gemm_f32_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_gemm_i8_fn(const struct ab_gemm_i8_args *args, const struct ab_exec *exec);
@@ -74,6 +75,7 @@ typedef enum ab_status ab_moe_ffn_fn(const struct ab_moe_ffn_args *args, const s
 typedef enum ab_status ab_moe_ffn_i8_fn(const struct ab_moe_ffn_i8_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_moe_dispatch_fn(const struct ab_moe_dispatch_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_probe_fn(const struct ab_probe_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_layer_fn(const struct ab_layer_args *args, const struct ab_exec *exec);
 
 /* The member used is the one named like the descriptor's family; no casts anywhere. */
 union ab_kernel_fn {
@@ -88,6 +90,7 @@ union ab_kernel_fn {
     ab_moe_ffn_i8_fn *moe_ffn_i8;
     ab_moe_dispatch_fn *moe_dispatch;
     ab_probe_fn *probe;
+    ab_layer_fn *layer;
 };
 
 /* ---- comparison against the reference ------------------------------------------------- */
