@@ -226,14 +226,20 @@ static void eval_route_mean(const struct ab_claim *c, const cJSON *t, const stru
     const struct ab_result_row *row = ab__repro_best(in->res, spec, threads, &failed);
     run_command(r->command, sizeof r->command, &spec, 1);
     if (!row)
-        return not_in_run(r, spec, failed);
+        {
+            not_in_run(r, spec, failed);
+            return;
+        }
     double m = case_metric(in->res, spec, metric), tol = num(t, "tol", 0.1);
     r->measured = m;
     say(r->measured_text, sizeof r->measured_text, "%.3f %s (mean over the case's tokens)", m, c->unit);
     say(r->how, sizeof r->how, "metric %s of %s; row [%s %s t=%d] verified", metric, spec, row->key.kernel,
         row->key.shape, row->key.threads);
     if (!isfinite(m))
-        return not_in_run(r, spec, 0);
+        {
+            not_in_run(r, spec, 0);
+            return;
+        }
     r->verdict = fabs(m - c->claimed) <= tol * c->claimed + 1e-12 ? AB_CLAIM_SUPPORTED : AB_CLAIM_CONTRADICTED;
 }
 
@@ -246,10 +252,16 @@ static void eval_fidelity(const struct ab_claim *c, const cJSON *t, const struct
     const char *specs[2] = {spec, also};
     run_command(r->command, sizeof r->command, specs, also ? 2 : 1);
     if (!row)
-        return not_in_run(r, spec, failed);
+        {
+            not_in_run(r, spec, failed);
+            return;
+        }
     double m = case_metric(in->res, spec, metric);
     if (!isfinite(m))
-        return not_in_run(r, spec, 0);
+        {
+            not_in_run(r, spec, 0);
+            return;
+        }
     r->measured = m;
     say(r->measured_text, sizeof r->measured_text, "%s %.4f", metric, m);
     if (also) {
@@ -273,7 +285,10 @@ static void eval_speed_ratio(const struct ab_claim *c, const cJSON *t, const str
     const struct ab_result_row *rf = ab__repro_best(in->res, fast, threads, &ff);
     const struct ab_result_row *rs = ab__repro_best(in->res, slow, threads, &fs);
     if (!rf || !rs)
-        return not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
+        {
+            not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
+            return;
+        }
     double ratio = rs->median_ns / rf->median_ns;
     r->measured = ratio;
     say(r->measured_text, sizeof r->measured_text, "%.2fx at %d threads (%s %.3f ms vs %s %.3f ms)", ratio, threads,
@@ -414,7 +429,10 @@ static void eval_layer_ratio(const struct ab_claim *c, const cJSON *t, const str
     const struct ab_result_row *rf = ab__repro_best(in->res, fast, threads, &ff);
     const struct ab_result_row *rs = ab__repro_best(in->res, slow, threads, &fs);
     if (!rf || !rs)
-        return not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
+        {
+            not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
+            return;
+        }
     if (!mf || !ms) {
         r->verdict = AB_CLAIM_NOT_MEASURABLE;
         say(r->measured_text, sizeof r->measured_text, "NA: model configuration %s not found",
@@ -446,7 +464,10 @@ static void eval_energy_ratio(const struct ab_claim *c, const cJSON *t, const st
     const struct ab_result_row *rf = ab__repro_best(in->res, fast, threads, &ff);
     const struct ab_result_row *rs = ab__repro_best(in->res, slow, threads, &fs);
     if (!rf || !rs)
-        return not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
+        {
+            not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
+            return;
+        }
     bool counted = (strcmp(rf->energy_source, "papi") == 0 || strcmp(rf->energy_source, "powercap") == 0) &&
                    strcmp(rf->energy_source, rs->energy_source) == 0;
     if (!counted || !(rf->flop_per_j > 0) || !(rs->flop_per_j > 0)) {

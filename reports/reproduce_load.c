@@ -44,13 +44,15 @@ enum ab_status ab_claims_load(const char *path, struct ab_claims *out, struct ab
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(out->root, "claims");
     int n = cJSON_GetArraySize(list);
     if (!cJSON_IsArray(list) || n == 0) {
+        enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: no \"claims\" array", path);
         ab_claims_release(out);
-        return ab_error_set(err, AB_EPARSE, "%s: no \"claims\" array", path);
+        return bad;
     }
     out->items = calloc((size_t)n, sizeof *out->items);
     if (!out->items) {
+        enum ab_status bad = ab_error_set(err, AB_ENOMEM, "%s: out of memory", path);
         ab_claims_release(out);
-        return ab_error_set(err, AB_ENOMEM, "%s: out of memory", path);
+        return bad;
     }
     const cJSON *c;
     cJSON_ArrayForEach(c, list)
@@ -61,9 +63,10 @@ enum ab_status ab_claims_load(const char *path, struct ab_claims *out, struct ab
         for (size_t f = 0; f < sizeof required / sizeof required[0]; f++) {
             *slots[f] = str_field(c, required[f]);
             if (!*slots[f]) {
-                ab_claims_release(out);
-                return ab_error_set(err, AB_EPARSE, "%s: claims[%zu]: field \"%s\" missing or not a string", path,
+                enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: claims[%zu]: field \"%s\" missing or not a string", path,
                                     (size_t)(cl - out->items), required[f]);
+                ab_claims_release(out);
+                return bad;
             }
         }
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "claimed");
@@ -72,9 +75,10 @@ enum ab_status ab_claims_load(const char *path, struct ab_claims *out, struct ab
         else if (cJSON_IsNull(v))
             cl->claimed = NAN;
         else {
-            ab_claims_release(out);
-            return ab_error_set(err, AB_EPARSE, "%s: claim %s: field \"claimed\" must be a finite number or null", path,
+            enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: claim %s: field \"claimed\" must be a finite number or null", path,
                                 cl->id);
+            ab_claims_release(out);
+            return bad;
         }
         cl->test = cJSON_GetObjectItemCaseSensitive(c, "test");
         const char *kind = str_field(cl->test, "kind");
@@ -82,14 +86,16 @@ enum ab_status ab_claims_load(const char *path, struct ab_claims *out, struct ab
         for (size_t k = 0; kind && k < sizeof kinds / sizeof kinds[0]; k++)
             known |= strcmp(kind, kinds[k]) == 0;
         if (!known) {
-            ab_claims_release(out);
-            return ab_error_set(err, AB_EPARSE, "%s: claim %s: field \"test.kind\" %s%s%s", path, cl->id,
+            enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: claim %s: field \"test.kind\" %s%s%s", path, cl->id,
                                 kind ? "'" : "missing", kind ? kind : "", kind ? "' is not a known kind" : "");
+            ab_claims_release(out);
+            return bad;
         }
         for (size_t i = 0; i < out->n; i++)
             if (strcmp(out->items[i].id, cl->id) == 0) {
+                enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: claim id '%s' appears twice", path, cl->id);
                 ab_claims_release(out);
-                return ab_error_set(err, AB_EPARSE, "%s: claim id '%s' appears twice", path, cl->id);
+                return bad;
             }
         out->n++;
     }
@@ -117,9 +123,10 @@ enum ab_status ab_repro_plan_load(const char *path, struct ab_repro_plan *out, s
     {
         const char *spec = str_field(l, "shape"), *model = str_field(l, "model");
         if (!l->string || !spec || !model || strncmp(spec, "layer:", 6) != 0 || out->n_layers == 16) {
-            ab_repro_plan_release(out);
-            return ab_error_set(err, AB_EPARSE, "%s: layers.%s: wants {\"shape\": \"layer:P=V,...\", \"model\": ID}",
+            enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: layers.%s: wants {\"shape\": \"layer:P=V,...\", \"model\": ID}",
                                 path, l->string ? l->string : "?");
+            ab_repro_plan_release(out);
+            return bad;
         }
         out->layer_names[out->n_layers] = l->string;
         out->layer_specs[out->n_layers] = spec;
@@ -129,16 +136,18 @@ enum ab_status ab_repro_plan_load(const char *path, struct ab_repro_plan *out, s
     for (int p = 0; p < 2; p++) {
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(out->root, profiles[p]);
         if (!cJSON_IsArray(list)) {
+            enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: field \"%s\" missing or not an array", path, profiles[p]);
             ab_repro_plan_release(out);
-            return ab_error_set(err, AB_EPARSE, "%s: field \"%s\" missing or not an array", path, profiles[p]);
+            return bad;
         }
         const cJSON *s;
         cJSON_ArrayForEach(s, list)
         {
             if (!cJSON_IsString(s) || out->n_shapes[p] == 128) {
-                ab_repro_plan_release(out);
-                return ab_error_set(err, AB_EPARSE, "%s: %s[%zu]: not a string (or more than 128)", path, profiles[p],
+                enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: %s[%zu]: not a string (or more than 128)", path, profiles[p],
                                     out->n_shapes[p]);
+                ab_repro_plan_release(out);
+                return bad;
             }
             const char *spec = s->valuestring;
             /* "layer:NAME" stands for the named configuration */
@@ -147,9 +156,10 @@ enum ab_status ab_repro_plan_load(const char *path, struct ab_repro_plan *out, s
                 while (i < out->n_layers && strcmp(out->layer_names[i], spec + 6) != 0)
                     i++;
                 if (i == out->n_layers) {
-                    ab_repro_plan_release(out);
-                    return ab_error_set(err, AB_EPARSE, "%s: %s: '%s' names no entry of \"layers\"", path,
+                    enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: %s: '%s' names no entry of \"layers\"", path,
                                         profiles[p], spec);
+                    ab_repro_plan_release(out);
+                    return bad;
                 }
                 spec = out->layer_specs[i];
             }

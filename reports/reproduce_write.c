@@ -52,8 +52,8 @@ static void plot_done(struct plot_out *po, const char *file, enum ab_status st, 
     if (po->n == 8)
         return;
     snprintf(po->files[po->n], sizeof po->files[0], "%s", st == AB_OK ? file : "");
-    snprintf(po->notes[po->n], sizeof po->notes[0], "%s%s", st == AB_OK ? "" : file,
-             st == AB_OK ? "" : err->msg[0] ? err->msg : " not drawn");
+    snprintf(po->notes[po->n], sizeof po->notes[0], "%s: %.150s", file,
+             st == AB_OK ? "" : err->msg[0] ? err->msg : "not drawn");
     po->n++;
 }
 
