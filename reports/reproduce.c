@@ -375,8 +375,8 @@ static void eval_growth(const cJSON *t, const struct ab_repro_inputs *in, int th
         return;
     }
     r->measured = slope;
-    say(r->measured_text, sizeof r->measured_text, "p = %.2f over n = %.0f..%.0f (%zu lengths measured, %d threads)",
-        slope, n[count >= 3 ? count - 3 : 0], n[count - 1], count, threads);
+    say(r->measured_text, sizeof r->measured_text, "p = %.2f over n = %.0f..%.0f (%zu lengths measured, %d thread%s)",
+        slope, n[count >= 3 ? count - 3 : 0], n[count - 1], count, threads, threads > 1 ? "s" : "");
     say(r->how, sizeof r->how, "log-log least squares of the fastest verified %s median over the 3 longest lengths",
         family);
     r->verdict = slope >= num(t, "lo", 0) && slope <= num(t, "hi", 0) ? AB_CLAIM_SUPPORTED : AB_CLAIM_CONTRADICTED;
@@ -400,7 +400,7 @@ static void eval_crossover(const struct ab_claim *c, const cJSON *t, const struc
     r->extrapolated = true;
     r->measured = es / ef;
     say(r->measured_text, sizeof r->measured_text,
-        "extrapolated to n = %.0f: %s %.3g s vs %s %.3g s (%.1fx); measured up to n = %.0f", at, str(t, "fast_family"),
+        "at n = %.0f: %s %.3g s vs %s %.3g s (%.1fx); measured up to n = %.0f", at, str(t, "fast_family"),
         ef * 1e-9, str(t, "slow_family"), es * 1e-9, es / ef, fmin(nf[kf - 1], ns[ks - 1]));
     say(r->how, sizeof r->how, "power laws t ~ n^%.2f and n^%.2f fitted to the 3 longest measured lengths, %d threads",
         pf, ps, threads);
@@ -444,7 +444,7 @@ static void eval_layer_ratio(const struct ab_claim *c, const cJSON *t, const str
     r->measured = tf / ts;
     r->extrapolated = true;
     say(r->measured_text, sizeof r->measured_text,
-        "extrapolated: %.2fx (%s %.3g tokens/s vs %s %.3g tokens/s on this machine, %d threads)", tf / ts, mf->id, tf,
+        "%.2fx (%s %.3g tokens/s vs %s %.3g tokens/s on this machine, %d threads)", tf / ts, mf->id, tf,
         ms->id, ts, threads);
     say(r->how, sizeof r->how,
         "law: full-model time per token = FLOPs per token (analytic, %.0f-token prompt) / FLOP rate of the scaled "
@@ -782,9 +782,9 @@ void ab_reproduce_evaluate(const struct ab_claims *claims, const struct ab_repro
         else if (strcmp(kind, "speed_ratio") == 0)
             eval_speed_ratio(c, t, in, threads, r);
         else if (strcmp(kind, "growth") == 0)
-            eval_growth(t, in, threads, r);
+            eval_growth(t, in, 1, r); /* one thread: the cost law, not the scaling of a team */
         else if (strcmp(kind, "crossover") == 0)
-            eval_crossover(c, t, in, threads, r);
+            eval_crossover(c, t, in, 1, r);
         else if (strcmp(kind, "layer_ratio") == 0)
             eval_layer_ratio(c, t, in, threads, r);
         else if (strcmp(kind, "energy_ratio") == 0)

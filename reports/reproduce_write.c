@@ -181,7 +181,7 @@ static void plot_fidelity(const char *dir, const struct ab_repro_inputs *in, str
     static const char *const label[4] = {"linear, Gaussian keys", "linear, clustered keys", "LSH, Gaussian keys",
                                          "LSH, clustered keys"};
     double x[4][32], y[4][32];
-    struct ab_plot_series s[4];
+    struct ab_plot_series s[5]; /* four measured series and the claim's line */
     size_t ns = 0;
     for (int f = 0; f < 4; f++) {
         size_t n = metric_series(in->res, fam[f], where[f], "cosine_vs_exact", x[f], y[f], 32);
