@@ -2,8 +2,6 @@
  * mpi_env_none.c - mpi.h and mpi_impl.h for a build without MPI: one rank, and the
  * collective operations are the copies that one rank would do.
  */
-#include <string.h>
-
 #include "mpi_impl.h"
 
 enum ab_status ab_mpi_init(int *argc, char ***argv, struct ab_error *err)
@@ -66,22 +64,26 @@ enum ab_status ab__mpi_allreduce_f32(float *inout, size_t n, enum ab__mpi_op op)
     return AB_OK;
 }
 
+/* Loops, not memcpy: a rank without rows passes NULL with n = 0. */
 enum ab_status ab__mpi_gather_f64(const double *send, size_t n, double *recv)
 {
-    memcpy(recv, send, n * sizeof *send);
+    for (size_t i = 0; i < n; i++)
+        recv[i] = send[i];
     return AB_OK;
 }
 
 enum ab_status ab__mpi_gatherv_f32(const float *send, size_t n, float *recv, const int *counts, const int *displs)
 {
     (void)counts;
-    memcpy(recv + displs[0], send, n * sizeof *send);
+    for (size_t i = 0; i < n; i++)
+        recv[(size_t)displs[0] + i] = send[i];
     return AB_OK;
 }
 
 enum ab_status ab__mpi_alltoall_i32(const int32_t *send, int32_t *recv, size_t n)
 {
-    memcpy(recv, send, n * sizeof *send);
+    for (size_t i = 0; i < n; i++)
+        recv[i] = send[i];
     return AB_OK;
 }
 
@@ -89,6 +91,7 @@ enum ab_status ab__mpi_alltoallv_f32(const float *send, const int *send_counts, 
                                      const int *recv_counts, const int *recv_displs)
 {
     (void)recv_counts;
-    memcpy(recv + recv_displs[0], send + send_displs[0], (size_t)send_counts[0] * sizeof *send);
+    for (int i = 0; i < send_counts[0]; i++)
+        recv[recv_displs[0] + i] = send[send_displs[0] + i];
     return AB_OK;
 }
