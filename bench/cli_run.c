@@ -13,6 +13,7 @@
 
 #include "archbench/arena.h"
 #include "archbench/kernel.h"
+#include "archbench/mpi.h"
 #include "archbench/report.h"
 #include "archbench/results.h"
 #include "archbench/run.h"
@@ -449,8 +450,15 @@ int ab__cli_run(int argc, char **argv)
     struct ab_error err;
     ab_error_clear(&err);
     enum ab_status st = ab_run(&o, &res, &err);
+    if (ab_mpi_rank() > 0)  /* another rank of an mpirun: rank 0 reports */
+        return st == AB_OK ? AB_EXIT_OK : AB_EXIT_FAIL;
     if (tty)
         fprintf(stderr, "\r\033[K");
+    if (st == AB_ENOTSUP) {
+        /* only collective families matched, and they cannot run here: a skip */
+        fprintf(stderr, "archbench run: skipped: %s\n", err.msg);
+        return AB_EXIT_SKIP;
+    }
     if (st != AB_OK && st != AB_EINTERRUPTED) {
         fprintf(stderr, "archbench run: %s\n", err.msg[0] ? err.msg : ab_status_message(st));
         /* A bad command line is 2; a bad input file (--peaks-from, --resume) is 1. The

@@ -17,6 +17,7 @@
 #include "ab_config.h"
 
 #include "archbench/cpu.h"
+#include "archbench/mpi.h"
 #include "archbench/status.h"
 
 #include "cli.h"
@@ -118,7 +119,15 @@ int ab__cli_main(int argc, char **argv)
              * getopt start afresh (its argv[0] is the verb). */
             int first = optind;
             optind = 0;
-            return verbs[i].fn(argc - first, argv + first);
+            /* Under mpirun (only then) every verb runs as a rank; collective families
+             * are available to run and list from here on. */
+            if (ab_mpi_init(&argc, &argv, &err) != AB_OK) {
+                fprintf(stderr, "archbench: %s\n", err.msg);
+                return AB_EXIT_FAIL;
+            }
+            int rc = verbs[i].fn(argc - first, argv + first);
+            ab_mpi_finalize();
+            return rc;
         }
     }
     return ab__cli_usage_error(NULL, "unknown verb '%s'", verb);

@@ -165,6 +165,7 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
         if (!ab_shape_valid(f, &s))
             return ab_error_set(err, AB_EINVAL, "--shape '%s': outside the parameter ranges", o->shapes[i]);
     }
+    char skipped[640] = "";  /* the last collective family or case skipped, and why */
     for (size_t f = 0; f < ab_family_count(); f++) {
         const struct ab_family *fam = ab_family_at(f);
         bool any = false;
@@ -174,6 +175,17 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
                 any = true;
         if (!any)
             continue;
+        if (fam->collective) {
+            /* A collective family without mpirun (or without MPI) is skipped, saying why. */
+            const char *why = fam->collective->unavailable(NULL, NULL);
+            if (why) {
+                char msg[320];
+                snprintf(msg, sizeof msg, "%s skipped: %s", fam->name, why);
+                warn(warn_ctx, msg);
+                snprintf(skipped, sizeof skipped, "%s", msg);
+                continue;
+            }
+        }
         /* Probes keep their own shapes unless a --set names them (--set peak.kind=fp32_fma):
          * an unscoped --set is about the kernels under study. */
         struct ab_run_options probe_opts = *o;
@@ -215,8 +227,16 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
                         /* Probes: only the peak itself (not the plain-C reference) is timed. */
                         if (fam->is_probe ? k->is_ref : !ab_filter_match(filter, k))
                             continue;
-                        if (!ab_kernel_runnable(k, features, &pl->cases[c].shape, NULL))
+                        const char *why = NULL;
+                        if (!ab_kernel_runnable(k, features, &pl->cases[c].shape, &why)) {
+                            if (fam->collective && k == ref && t == 0) {
+                                char msg[640];
+                                snprintf(msg, sizeof msg, "%s %s skipped: %s", fam->name, pl->cases[c].shape_text, why);
+                                warn(warn_ctx, msg);
+                                snprintf(skipped, sizeof skipped, "%s", msg);
+                            }
                             continue;
+                        }
                         if (k->is_ref && t > 0)
                             continue; /* the reference is single threaded: time it once */
                         if (!ab__grow(&pl->items, &pl->cap_items, pl->n_items, sizeof *pl->items))
@@ -231,6 +251,8 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
     enum ab_status st = check_sets(o, set_used, warn, warn_ctx, err);
     if (st != AB_OK)
         return st;
+    if (pl->n_items == 0 && skipped[0])
+        return ab_error_set(err, AB_ENOTSUP, "nothing to run: %s", skipped);
     if (pl->n_items == 0)
         return ab_error_set(err, AB_ENOTFOUND, "no runnable kernel matches the filter");
     return AB_OK;
