@@ -534,8 +534,7 @@ static void eval_active(const struct ab_claim *c, const cJSON *t, const struct a
         double mean = case_metric(in->res, route, "experts_per_token_mean");
         if (ab__repro_best(in->res, route, threads, NULL) && isfinite(mean)) {
             k = mean;
-            ab__model_set_experts_per_token(&m, mean);
-            r->analytic = false;
+            ab__model_set_experts_per_token(&m, mean); /* still an analytic count, with a measured k */
         } else {
             append(r->how, sizeof r->how, "(routing row not in the run: the configuration's k is used) ");
         }
