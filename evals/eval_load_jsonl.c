@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -21,6 +22,25 @@
 
 typedef enum ab_status (*jsonl_row_fn)(void *ctx, const cJSON *obj, size_t line, struct ab_error *err);
 
+/*
+ * Offset of the first \u0000 escape in a line of JSON, or len. cJSON decodes it into a
+ * NUL byte that ends the C string early, so "entailment\u0000junk" would be read as the
+ * label "entailment": such a string is refused instead. Backslashes occur only inside
+ * strings in valid JSON; an escaped character (an escaped backslash too) is skipped as
+ * a pair, so "\\u0000" (a backslash, then text) is not taken for the escape.
+ */
+static size_t json_nul_escape(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] == 'u' && len - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
+            return i;
+        i++;
+    }
+    return len;
+}
+
 static enum ab_status read_jsonl(const char *path, jsonl_row_fn fn, void *ctx, struct ab_error *err)
 {
     enum ab_status st = ab__eval_check_nonempty(path, err);
@@ -31,9 +51,15 @@ static enum ab_status read_jsonl(const char *path, jsonl_row_fn fn, void *ctx, s
     FILE *fp = fopen(path, "rb");
     if (fp == NULL)
         return ab_error_set(err, AB_EIO, "cannot open '%s': %s", path, strerror(errno));
+    /* Start at the file's size (small files are the common case; a fixed 1 MiB first
+     * block made each load of a 2 KB file touch a megabyte), grow if it grew. */
+    struct stat sb;
+    size_t first_cap = fstat(fileno(fp), &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size < SIZE_MAX / 4
+                           ? (size_t)sb.st_size + 4096
+                           : 1u << 20;
     for (;;) {
-        if (cap - n < 65536) {
-            size_t new_cap = cap ? 2 * cap : 1u << 20;
+        if (cap - n < 4096) {
+            size_t new_cap = cap ? 2 * cap : first_cap;
             char *p = ab_realloc(buf, new_cap + 1);
             if (p == NULL) {
                 st = ab_error_set(err, AB_ENOMEM, "out of memory reading '%s'", path);
@@ -81,6 +107,24 @@ static enum ab_status read_jsonl(const char *path, jsonl_row_fn fn, void *ctx, s
             if (!end && ep && ep >= s && ep <= s + len)
                 where = (size_t)(ep - s) + 1;
             st = ab_error_set(err, AB_EPARSE, "'%s' line %zu: malformed JSON near byte %zu", path, line, where);
+            goto cleanup;
+        }
+        /* The object must be the whole line: "{...}," (a JSON array's element pasted
+         * as a line) or two objects on one line are refused, not read as the first. */
+        size_t tail = (size_t)(end - s);
+        while (tail < len && (s[tail] == ' ' || s[tail] == '\t'))
+            tail++;
+        if (tail < len) {
+            cJSON_Delete(obj);
+            st = ab_error_set(err, AB_EPARSE, "'%s' line %zu: text after the JSON object at byte %zu", path, line,
+                              tail + 1);
+            goto cleanup;
+        }
+        size_t nul = json_nul_escape(s, len);
+        if (nul < len) {
+            cJSON_Delete(obj);
+            st = ab_error_set(err, AB_EPARSE, "'%s' line %zu: a string holds a NUL character (\\u0000) at byte %zu",
+                              path, line, nul + 1);
             goto cleanup;
         }
         if (!cJSON_IsObject(obj)) {
