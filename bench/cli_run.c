@@ -245,39 +245,6 @@ static void print_summary(const char *dir)
     ab_results_release(&res);
 }
 
-static int add_set(struct ab_run_options *o, char *spec)
-{
-    if (o->n_sets == AB_RUN_MAX_SETS)
-        return ab__cli_usage_error("run", "more than %d --set options", AB_RUN_MAX_SETS);
-    char *eq = strchr(spec, '=');
-    if (!eq || eq == spec || eq[1] == '\0')
-        return ab__cli_usage_error("run", "--set wants NAME=V1[,V2...], got '%s'", spec);
-    *eq = '\0';
-    struct ab_run_set *s = &o->sets[o->n_sets++];
-    s->param = spec;
-    for (char *v = strtok(eq + 1, ","); v; v = strtok(NULL, ",")) {
-        if (s->n_values == AB_RUN_MAX_VALUES)
-            return ab__cli_usage_error("run", "--set %s: more than %d values", spec, AB_RUN_MAX_VALUES);
-        s->values[s->n_values++] = v;
-    }
-    return s->n_values ? 0 : ab__cli_usage_error("run", "--set %s: no values", spec);
-}
-
-static int parse_threads(struct ab_run_options *o, char *list)
-{
-    o->n_threads = 0;
-    for (char *v = strtok(list, ","); v; v = strtok(NULL, ",")) {
-        char *end = NULL;
-        long n = strtol(v, &end, 10);
-        if (end == v || *end || n < 1 || n > 1024)
-            return ab__cli_usage_error("run", "--threads: '%s' is not a thread count", v);
-        if (o->n_threads == AB_RUN_MAX_THREADS)
-            return ab__cli_usage_error("run", "--threads: at most %d counts", AB_RUN_MAX_THREADS);
-        o->threads[o->n_threads++] = (int)n;
-    }
-    return o->n_threads ? 0 : ab__cli_usage_error("run", "--threads: empty list");
-}
-
 int ab__cli_run(int argc, char **argv)
 {
     enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE, OPT_ISOLATE, OPT_ITEM_TIMEOUT, OPT_SHAPE };
@@ -304,8 +271,10 @@ int ab__cli_run(int argc, char **argv)
     struct ab_run_options o;
     ab_run_options_init(&o);
     bool reps_set = false, min_time_set = false;
-    int c, rc;
+    int c;
     double d;
+    struct ab_error perr;
+    ab_error_clear(&perr);
     while ((c = getopt_long(argc, argv, "f:s:t:r:m:e:o:qh", options, NULL)) != -1) {
         switch (c) {
         case 'f':
@@ -313,8 +282,8 @@ int ab__cli_run(int argc, char **argv)
             o.given |= AB_RUN_GIVEN_FILTER;
             break;
         case 's':
-            if ((rc = add_set(&o, optarg)) != 0)
-                return rc;
+            if (ab_run_options_add_set(&o, optarg, &perr) != AB_OK)
+                return ab__cli_usage_error("run", "%s", perr.msg);
             o.given |= AB_RUN_GIVEN_SETS;
             break;
         case OPT_SHAPE:
@@ -324,8 +293,8 @@ int ab__cli_run(int argc, char **argv)
             o.given |= AB_RUN_GIVEN_SHAPES;
             break;
         case 't':
-            if ((rc = parse_threads(&o, optarg)) != 0)
-                return rc;
+            if (ab_run_options_set_threads(&o, optarg, &perr) != AB_OK)
+                return ab__cli_usage_error("run", "%s", perr.msg);
             o.given |= AB_RUN_GIVEN_THREADS;
             break;
         case 'r': {

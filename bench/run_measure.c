@@ -53,10 +53,15 @@ static void append_note(struct ab_result_row *row, const char *fmt, ...)
     va_end(ap);
 }
 
+/* iters calls; AB_EINTERRUPTED as soon as a second Ctrl-C or SIGTERM asks to abandon the
+ * item: a repetition may be a minute of calls, and the flag was only looked at between
+ * repetitions (one load per call is nothing next to a kernel call). */
 static enum ab_status run_calls(struct ab_case *c, const struct ab_kernel *k, const struct ab_exec *exec,
-                                int64_t iters)
+                                int64_t iters, volatile sig_atomic_t *stop)
 {
     for (int64_t i = 0; i < iters; i++) {
+        if (stop && *stop >= 2)
+            return AB_EINTERRUPTED;
         enum ab_status st = c->family->case_run(c, k, exec, AB_SLOT_TEST);
         if (st != AB_OK)
             return st;
@@ -280,7 +285,7 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
         if (abandon(r))
             goto abandoned;
         int64_t t0 = ab_now_ns();
-        if ((st = run_calls(c, k, &exec, iters)) != AB_OK)
+        if ((st = run_calls(c, k, &exec, iters, o->stop)) != AB_OK)
             goto kernel_error;
         double batch_ns = (double)(ab_now_ns() - t0);
         if (batch_ns / (double)iters < best_call_ns)
@@ -335,7 +340,7 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
         ab__team_counters_start(&r->team, it->threads);
         int64_t sw0 = invol_switches(), cpu0 = process_cpu_ns();
         int64_t a = ab_now_ns();
-        st = run_calls(c, k, &exec, iters);
+        st = run_calls(c, k, &exec, iters, o->stop);
         int64_t b = ab_now_ns();
         int64_t cpu1 = process_cpu_ns(), sw1 = invol_switches();
         ab__team_counters_stop(&r->team, it->threads, counts ? counts : dummy);
@@ -369,7 +374,7 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
         /* A region shorter than the counter's update interval is lengthened with more
          * calls (not timed) until it is long enough, then measured; never reported short. */
         while (est == AB_EINVAL && row->region_s < ab_energy_min_region_s(r->energy) && row->region_s < o->max_item_s) {
-            if ((st = run_calls(c, k, &exec, iters)) != AB_OK)
+            if ((st = run_calls(c, k, &exec, iters, o->stop)) != AB_OK)
                 goto kernel_error;
             calls += iters;
             row->region_s = (double)(ab_now_ns() - region_start) * 1e-9;
@@ -418,6 +423,8 @@ abandoned:
     row->verdict = AB_VERDICT_FAIL;
     goto done;
 kernel_error:
+    if (st == AB_EINTERRUPTED)
+        goto abandoned;
     snprintf(row->note, sizeof row->note, "kernel returned %s (seed %" PRIu64 ")", ab_status_name(st), c->seed);
     row->verdict = AB_VERDICT_FAIL;
     row->timed = false;

@@ -12,6 +12,7 @@
  * scoped sets (--set peak.kind=fp32_fma measures that ceiling alone).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "archbench/alloc.h"
@@ -32,6 +33,67 @@ bool ab__grow(void *pp, size_t *cap, size_t n, size_t elem)
     memcpy(pp, &q, sizeof q);
     *cap = c;
     return true;
+}
+
+/* Next comma-separated field of *p (split in place); NULL when none is left. Empty fields
+ * are skipped, as "m=64,,128" means two values. */
+static char *next_field(char **p)
+{
+    char *s = *p;
+    while (s && *s == ',')
+        s++;
+    if (s == NULL || *s == '\0') {
+        *p = NULL;
+        return NULL;
+    }
+    char *comma = strchr(s, ',');
+    if (comma)
+        *comma = '\0';
+    *p = comma ? comma + 1 : NULL;
+    return s;
+}
+
+enum ab_status ab_run_options_add_set(struct ab_run_options *o, char *text, struct ab_error *err)
+{
+    if (o->n_sets == AB_RUN_MAX_SETS)
+        return ab_error_set(err, AB_EINVAL, "more than %d --set options", AB_RUN_MAX_SETS);
+    char *eq = strchr(text, '=');
+    if (!eq || eq == text || eq[1] == '\0')
+        return ab_error_set(err, AB_EINVAL, "--set wants NAME=V1[,V2...], got '%.200s'", text);
+    /* Filled aside and committed at the end: opts stays as it was on failure. */
+    struct ab_run_set s = {.param = text};
+    *eq = '\0';
+    char *rest = eq + 1;
+    for (char *v = next_field(&rest); v; v = next_field(&rest)) {
+        if (s.n_values == AB_RUN_MAX_VALUES)
+            return ab_error_set(err, AB_EINVAL, "--set %.200s: more than %d values", text, AB_RUN_MAX_VALUES);
+        s.values[s.n_values++] = v;
+    }
+    if (s.n_values == 0)
+        return ab_error_set(err, AB_EINVAL, "--set %.200s: no values", text);
+    o->sets[o->n_sets++] = s;
+    return AB_OK;
+}
+
+enum ab_status ab_run_options_set_threads(struct ab_run_options *o, char *text, struct ab_error *err)
+{
+    int threads[AB_RUN_MAX_THREADS];
+    size_t n = 0;
+    char *rest = text;
+    for (char *v = next_field(&rest); v; v = next_field(&rest)) {
+        char *end = NULL;
+        long t = strtol(v, &end, 10);
+        if (end == v || *end || t < 1 || t > 1024)
+            return ab_error_set(err, AB_EINVAL, "--threads: '%.64s' is not a thread count", v);
+        if (n == AB_RUN_MAX_THREADS)
+            return ab_error_set(err, AB_EINVAL, "--threads: at most %d counts", AB_RUN_MAX_THREADS);
+        threads[n++] = (int)t;
+    }
+    if (n == 0)
+        return ab_error_set(err, AB_EINVAL, "--threads: empty list");
+    memcpy(o->threads, threads, n * sizeof *threads);
+    o->n_threads = n;
+    return AB_OK;
 }
 
 void ab__plan_release(struct ab__plan *pl)

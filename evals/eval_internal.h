@@ -11,6 +11,7 @@
 #ifndef ARCHBENCH_EVAL_INTERNAL_H
 #define ARCHBENCH_EVAL_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,5 +109,58 @@ enum ab_status ab__eval_data_from_labels(enum ab_eval_task task, const int *gold
                                          struct ab_eval_data **out_data);
 enum ab_status ab__eval_data_from_scores(const double *gold, const double *pred, size_t n,
                                          struct ab_eval_data **out_data);
+
+/* ---- loading: eval_load.c (ab_eval_load, shared helpers), eval_load_tsv.c, -----------------
+ * eval_load_jsonl.c, eval_join.c, eval_units.c */
+
+/* One gold or predicted example before the join. */
+struct ab__eval_item {
+    uint64_t key;      /* index / idx; MultiRC: packed (paragraph, question, answer) */
+    uint64_t group;    /* AX-g pair_id; MultiRC: packed (paragraph, question) */
+    double value;      /* STS-B score */
+    size_t line;
+    int cls;           /* class id */
+    uint32_t n_text;   /* ReCoRD: number of texts (gold answers or the prediction) */
+    const char **text; /* ReCoRD: arena-owned strings */
+};
+
+struct ab__eval_items {
+    struct ab__eval_item *v;
+    size_t n, cap;
+};
+
+/* MultiRC keys pack paragraph, question and answer indexes in 21 bits each. */
+#define AB__EVAL_MRC_BITS 21
+#define AB__EVAL_MRC_LIMIT (UINT64_C(1) << AB__EVAL_MRC_BITS)
+
+/* A zeroed new item at the end; NULL when out of memory. */
+struct ab__eval_item *ab__eval_items_push(struct ab__eval_items *it);
+void ab__eval_items_free(struct ab__eval_items *it);
+
+/* Class id of s among the task's spellings ("a|A,b|B"); -1 if none matches. */
+int ab__eval_label_lookup(const char *spec, const char *s);
+/* The error for an unknown, empty or test-split ("-1") label, naming file, line, field. */
+enum ab_status ab__eval_label_error(struct ab_error *err, const struct ab_eval_task_info *info, const char *path,
+                                    size_t line, const char *field, const char *value, bool gold);
+/* AB_EIO if path cannot be opened or is a directory, AB_EPARSE if it is empty. */
+enum ab_status ab__eval_check_nonempty(const char *path, struct ab_error *err);
+/* A gold file without labels is a test split: refused, pointing to the dev split. */
+enum ab_status ab__eval_refuse_test_split(struct ab_error *err, const char *path, const char *column);
+
+/* The suites' readers: a gold (gold = true) or prediction file into items. */
+enum ab_status ab__eval_load_glue(const struct ab_eval_task_info *info, const char *path, bool gold,
+                                  struct ab_arena *arena, struct ab__eval_items *out, struct ab_error *err);
+enum ab_status ab__eval_load_superglue(const struct ab_eval_task_info *info, const char *path, bool gold,
+                                       struct ab_arena *arena, struct ab__eval_items *out, struct ab_error *err);
+
+/* For each gold item, the position of its prediction (out_match, arena-owned). */
+enum ab_status ab__eval_join(const struct ab_eval_task_info *info, const char *gold_path,
+                             const struct ab__eval_items *gold, const char *pred_path,
+                             const struct ab__eval_items *pred, struct ab_arena *arena, uint32_t **out_match,
+                             struct ab_error *err);
+
+/* Fill d's units from the joined items, by the task's kind. */
+enum ab_status ab__eval_build_units(struct ab_eval_data *d, const struct ab__eval_items *gold,
+                                    const struct ab__eval_items *pred, const uint32_t *match, struct ab_error *err);
 
 #endif /* ARCHBENCH_EVAL_INTERNAL_H */

@@ -3,10 +3,13 @@
  *
  * The reference is Python 3: s.lower(); drop string.punctuation; re.sub(r"\b(a|an|the)\b",
  * " "); " ".join(s.split()). Each step is reproduced on UTF-8:
- * - lower(): simple Unicode case mapping through towlower_l in a private C.UTF-8 locale
- *   (the process locale is never touched). Differs from Python only where Python maps
- *   one code point to several (U+0130 -> "i" + U+0307 there, "i" here) or by context
- *   (final sigma).
+ * - lower(): Python's full lowercase mapping from tables generated out of Python itself
+ *   (eval_case_table.h, gen_case_table.py; Unicode 14 as of Python 3.11), never the C
+ *   library's towlower, whose simple mapping and locale data differ: U+0130 lowers to
+ *   "i" + U+0307 (two code points), and capital sigma to final sigma when it ends a
+ *   word (Unicode's Final_Sigma context: a cased letter before it, none after, skipping
+ *   case-ignorable characters either way), as str.lower() does. The official script
+ *   scores "ΣΑΣ" against "σας" as an exact match, and "İ" against "i" as none.
  * - punctuation: exactly the 32 ASCII characters; curly quotes, dashes, guillemets stay.
  * - articles: PCRE2 with UTF|UCP and explicit look-arounds for "word" = letter, number or
  *   underscore, as Python's \b; PCRE2 >= 10.43 widened \w in UCP mode to marks, so \b
@@ -14,11 +17,9 @@
  * - split(): Python's str.isspace() set, which includes U+001C..U+001F and U+00A0 but
  *   not U+200B.
  */
-#include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <wctype.h>
 
 #include <pcre2.h>
 
@@ -29,8 +30,13 @@
 struct ab_eval_normalizer {
     pcre2_code *articles;
     pcre2_match_data *match;
-    locale_t utf8;   /* (locale_t)0 if no UTF-8 locale exists: ASCII/Latin fallback */
 };
+
+struct case_range {
+    uint32_t first, last;
+};
+
+#include "eval_case_table.h"
 
 static const char article_pattern[] = "(?<![\\p{L}\\p{N}_])(?:a|an|the)(?![\\p{L}\\p{N}_])";
 
@@ -56,9 +62,6 @@ enum ab_status ab_eval_normalizer_new(struct ab_eval_normalizer **out_nz, struct
         st = ab_error_set(err, AB_ENOMEM, "cannot allocate PCRE2 match data");
         goto cleanup;
     }
-    nz->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-    if (nz->utf8 == (locale_t)0)
-        nz->utf8 = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
     *out_nz = nz;
     return AB_OK;
 cleanup:
@@ -72,8 +75,6 @@ void ab_eval_normalizer_free(struct ab_eval_normalizer *nz)
         return;
     pcre2_match_data_free(nz->match);
     pcre2_code_free(nz->articles);
-    if (nz->utf8 != (locale_t)0)
-        freelocale(nz->utf8);
     ab_free(nz);
 }
 
@@ -118,19 +119,81 @@ static size_t utf8_put(uint32_t cp, char *out)
     return 4;
 }
 
-static uint32_t lower_cp(const struct ab_eval_normalizer *nz, uint32_t cp)
+/* Python's lower() of one code point whose lowering is one code point (all but U+0130). */
+static uint32_t lower_simple(uint32_t cp)
 {
     if (cp < 0x80)
         return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
-    if (nz->utf8 != (locale_t)0)
-        return (uint32_t)towlower_l((wint_t)cp, nz->utf8);
-    /* Fallback without a UTF-8 locale: Latin-1, Greek and basic Cyrillic capitals. */
-    if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) ||
-        (cp >= 0x410 && cp <= 0x42F))
-        return cp + 32;
-    if (cp >= 0x400 && cp <= 0x40F)
-        return cp + 80;
-    return cp;
+    size_t lo = 0, hi = sizeof case_lower / sizeof case_lower[0];
+    while (lo < hi) {   /* the last range starting at or before cp */
+        size_t mid = lo + (hi - lo) / 2;
+        if (case_lower[mid].first <= cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return cp;
+    const struct case_lower *r = &case_lower[lo - 1];
+    if (cp > r->last || (cp - r->first) % r->stride != 0)
+        return cp;
+    return cp + r->delta;   /* uint32 arithmetic: the table stores negative deltas wrapped */
+}
+
+static bool in_ranges(const struct case_range *t, size_t n, uint32_t cp)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t[mid].last < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && t[lo].first <= cp;
+}
+
+static bool is_case_ignorable(uint32_t cp)
+{
+    return in_ranges(case_ignorable, sizeof case_ignorable / sizeof case_ignorable[0], cp);
+}
+
+static bool is_cased(uint32_t cp)
+{
+    return in_ranges(case_cased, sizeof case_cased / sizeof case_cased[0], cp);
+}
+
+/* Unicode's Final_Sigma condition for cps[k], on the text before lowering: a cased
+ * letter before it and none after it, case-ignorable characters skipped on both sides.
+ * Each scan stops at the first other character, so a text's scans are linear in total. */
+static bool final_sigma(const uint32_t *cps, size_t n, size_t k)
+{
+    size_t j = k;
+    while (j > 0 && is_case_ignorable(cps[j - 1]))
+        j--;
+    if (j == 0 || !is_cased(cps[j - 1]))
+        return false;
+    j = k + 1;
+    while (j < n && is_case_ignorable(cps[j]))
+        j++;
+    return j == n || !is_cased(cps[j]);
+}
+
+/* Python's lower() of cps[k] into out (1 or 2 code points); returns how many. */
+static size_t lower_full(const uint32_t *cps, size_t n, size_t k, uint32_t out[2])
+{
+    uint32_t cp = cps[k];
+    if (cp == 0x130) {   /* LATIN CAPITAL LETTER I WITH DOT ABOVE: SpecialCasing's one unconditional case */
+        out[0] = 'i';
+        out[1] = 0x307;
+        return 2;
+    }
+    if (cp == 0x3A3) {
+        out[0] = final_sigma(cps, n, k) ? 0x3C2 : 0x3C3;
+        return 1;
+    }
+    out[0] = lower_simple(cp);
+    return 1;
 }
 
 static bool is_ascii_punct(uint32_t cp)
@@ -151,7 +214,8 @@ enum ab_status ab_eval_normalize(struct ab_eval_normalizer *nz, const char *text
 {
     enum ab_status st = AB_OK;
     char *lowered = NULL, *stripped = NULL, *joined = NULL;
-    if (ab__eval_utf8_check(text, len) != len)
+    uint32_t *cps = NULL;
+    if (ab__eval_utf8_check(text, len) != len || memchr(text, '\0', len) != NULL)
         return AB_EPARSE;
     /* Lower-casing can lengthen a code point's encoding (rarely): 4 bytes per input byte bound. */
     if (len > (SIZE_MAX - 16) / 4)
@@ -160,17 +224,24 @@ enum ab_status ab_eval_normalize(struct ab_eval_normalizer *nz, const char *text
     lowered = ab_malloc(cap);
     stripped = ab_malloc(cap);
     joined = ab_malloc(cap);
-    if (lowered == NULL || stripped == NULL || joined == NULL) {
+    cps = ab_malloc((len + 1) * sizeof *cps);
+    if (lowered == NULL || stripped == NULL || joined == NULL || cps == NULL) {
         st = AB_ENOMEM;
         goto cleanup;
     }
-    /* 1 and 2: lower case, drop ASCII punctuation. */
-    size_t n_low = 0;
+    /* 1 and 2: lower case (final sigma looks at both neighbours: decode first), drop
+     * ASCII punctuation. */
+    size_t n_cp = 0;
     const unsigned char *s = (const unsigned char *)text;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp = lower_cp(nz, utf8_next(s, len, &i));
-        if (!is_ascii_punct(cp))
-            n_low += utf8_put(cp, lowered + n_low);
+    for (size_t i = 0; i < len;)
+        cps[n_cp++] = utf8_next(s, len, &i);
+    size_t n_low = 0;
+    for (size_t k = 0; k < n_cp; k++) {
+        uint32_t low[2];
+        size_t n_lowered = lower_full(cps, n_cp, k, low);
+        for (size_t m = 0; m < n_lowered; m++)
+            if (!is_ascii_punct(low[m]))
+                n_low += utf8_put(low[m], lowered + n_low);
     }
     /* 3: articles -> " " (never longer than the input: each match is at least 1 byte). */
     PCRE2_SIZE n_out = cap;
@@ -201,6 +272,7 @@ enum ab_status ab_eval_normalize(struct ab_eval_normalizer *nz, const char *text
     *out_text = joined;
     joined = NULL;
 cleanup:
+    ab_free(cps);
     ab_free(lowered);
     ab_free(stripped);
     ab_free(joined);

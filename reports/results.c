@@ -861,6 +861,16 @@ enum ab_status ab_results_peaks_read(const struct cJSON *root, const char *path,
     return AB_OK;
 }
 
+/* A finite double as a JSON number that reads back bit for bit: cJSON's own printer
+ * accepts a 15-digit form within a relative DBL_EPSILON, which lost the last bit of a
+ * spread on a --resume/--peaks-from round trip (found by fuzz_peaks). %.17g is exact. */
+static cJSON *exact_number(double v)
+{
+    char text[40];
+    snprintf(text, sizeof text, "%.17g", v);
+    return cJSON_CreateRaw(text);
+}
+
 struct cJSON *ab_results_peaks_json(const struct ab_results_context *ctx)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -874,7 +884,7 @@ struct cJSON *ab_results_peaks_json(const struct ab_results_context *ctx)
             if (isnan(*f[i]))
                 cJSON_AddStringToObject(p, peak_names[i], "NA");
             else
-                cJSON_AddNumberToObject(p, peak_names[i], *f[i]);
+                cJSON_AddItemToObject(p, peak_names[i], exact_number(*f[i]));
         }
         cJSON_AddBoolToObject(p, "remeasured", pk.remeasured);
         cJSON_AddItemToArray(arr, p);

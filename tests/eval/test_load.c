@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -166,6 +167,75 @@ Test(eval_load, malformed_json_and_missing_fields)
     expect_error(AB_EVAL_TASK_BOOLQ, gold, pred, AB_EPARSE, "BoolQ.jsonl' line 2 field 'idx': missing", NULL);
     pred = put(1, "BoolQ.jsonl", "{\"idx\": 0, \"label\": \"true\"}\n{\"idx\": 1, \"label\": \"yes\"}\n");
     expect_error(AB_EVAL_TASK_BOOLQ, gold, pred, AB_EPARSE, "line 2 field 'label': unknown label 'yes'", NULL);
+}
+
+/* Issue 15, defect 6: a JSON line must be one object and nothing else, and a label
+ * must not hide a NUL (cJSON would end the string there and score the prefix). */
+Test(eval_load, jsonl_trailing_text_refused)
+{
+    const char *good_gold = put(0, "val.jsonl", "{\"idx\": 0, \"label\": \"entailment\"}\n");
+    const char *good_pred = put(1, "RTE.jsonl", "{\"idx\": 0, \"label\": \"entailment\"}\n");
+    /* A JSON array's element pasted as a line, in the prediction file and in the gold. */
+    const char *pred = put(2, "RTE-comma.jsonl", "{\"idx\": 0, \"label\": \"entailment\"},\n");
+    expect_error(AB_EVAL_TASK_SG_RTE, good_gold, pred, AB_EPARSE, "RTE-comma.jsonl' line 1: text after the JSON object",
+                 "byte 34");
+    const char *gold = put(3, "val-comma.jsonl", "{\"idx\": 0, \"label\": \"entailment\"} x\n");
+    expect_error(AB_EVAL_TASK_SG_RTE, gold, good_pred, AB_EPARSE, "val-comma.jsonl' line 1: text after", NULL);
+    /* Two objects on one line: the second was silently ignored. */
+    pred = put(2, "RTE-two.jsonl", "{\"idx\": 0, \"label\": \"entailment\"}{\"idx\": 1, \"label\": \"x\"}\n");
+    expect_error(AB_EVAL_TASK_SG_RTE, good_gold, pred, AB_EPARSE, "line 1: text after the JSON object", NULL);
+    /* Trailing blanks and CRLF stay fine. */
+    pred = put(2, "RTE-ok.jsonl", "{\"idx\": 0, \"label\": \"entailment\"} \t\r\n");
+    struct ab_eval_data *d = NULL;
+    struct ab_error err = {0};
+    cr_expect_eq(ab_eval_load(AB_EVAL_TASK_SG_RTE, good_gold, pred, &d, &err), AB_OK, "%s", err.msg);
+    ab_eval_data_free(d);
+}
+
+Test(eval_load, jsonl_embedded_nul_refused)
+{
+    const char *gold = put(0, "val.jsonl", "{\"idx\": 0, \"label\": \"entailment\"}\n");
+    const char *pred = put(1, "RTE.jsonl", "{\"idx\": 0, \"label\": \"entailment\\u0000junk\"}\n");
+    expect_error(AB_EVAL_TASK_SG_RTE, gold, pred, AB_EPARSE, "RTE.jsonl' line 1: a string holds a NUL character",
+                 NULL);
+    const char *bad_gold = put(2, "val-nul.jsonl", "{\"idx\": 0, \"label\": \"entailment\", \"q\": \"a\\u0000\"}\n");
+    expect_error(AB_EVAL_TASK_SG_RTE, bad_gold, put(3, "RTE-ok.jsonl", "{\"idx\": 0, \"label\": \"entailment\"}\n"),
+                 AB_EPARSE, "val-nul.jsonl' line 1: a string holds a NUL", NULL);
+    /* An escaped backslash followed by the text u0000 is no NUL. */
+    const char *ok_gold = put(2, "val-bs.jsonl", "{\"idx\": 0, \"label\": \"entailment\", \"q\": \"C:\\\\u0000\"}\n");
+    struct ab_eval_data *d = NULL;
+    struct ab_error err = {0};
+    cr_expect_eq(ab_eval_load(AB_EVAL_TASK_SG_RTE, ok_gold, put(3, "RTE-ok.jsonl", "{\"idx\": 0, \"label\": "
+                                                                               "\"entailment\"}\n"),
+                              &d, &err),
+                 AB_OK, "%s", err.msg);
+    ab_eval_data_free(d);
+}
+
+/* Issue 15, defect 4: one 8 MB line (a gold sentence) was read in quadratic time by
+ * libcsv's default 128-byte growth (over 60 s); now it grows with the field. The bound
+ * is generous (sanitizer builds, a loaded machine): the quadratic reader misses it. */
+Test(eval_load, long_line_read_in_linear_time, .timeout = 120)
+{
+    size_t n = (size_t)8 << 20;
+    char *text = malloc(n + 64);
+    cr_assert_not_null(text);
+    int at = sprintf(text, "sentence\tlabel\n");
+    memset(text + at, 'w', n);
+    strcpy(text + at + n, "\t1\n");
+    const char *gold = put(0, "dev.tsv", text);
+    free(text);
+    const char *pred = put(1, "SST-2.tsv", "index\tprediction\n0\t1\n");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct ab_eval_data *d = NULL;
+    struct ab_error err = {0};
+    cr_assert_eq(ab_eval_load(AB_EVAL_TASK_SST2, gold, pred, &d, &err), AB_OK, "%s", err.msg);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    cr_expect_lt(s, 20.0, "8 MB one-line gold file read in %.1f s", s);
+    cr_expect_eq(ab_eval_data_n(d), 1);
+    ab_eval_data_free(d);
 }
 
 Test(eval_load, not_a_number)

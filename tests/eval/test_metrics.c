@@ -288,6 +288,53 @@ Test(eval_metrics, squad_f1_em_S2_to_S7)
     ab_eval_normalizer_free(nz);
 }
 
+/*
+ * Python's str.lower(), which the official ReCoRD/SQuAD scripts call, is the full Unicode
+ * lowercase mapping: U+0130 becomes two code points and capital sigma lowers to final
+ * sigma at a word's end (Final_Sigma, decided on the text before punctuation goes).
+ * Expected strings were computed with Python 3.11's normalize_answer (Unicode 14).
+ */
+Test(eval_metrics, squad_lower_is_pythons)
+{
+    static const char *const cases[][2] = {
+        {"\xce\xa3\xce\x91\xce\xa3", "\xcf\x83\xce\xb1\xcf\x82"},                     /* ΣΑΣ -> σας */
+        {"\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xce\xa3\xce\x91\xce\xa3",                  /* ΟΔΟΣ ΣΑΣ */
+         "\xce\xbf\xce\xb4\xce\xbf\xcf\x82 \xcf\x83\xce\xb1\xcf\x82"},
+        {"\xce\xa3", "\xcf\x83"},                                                      /* Σ alone: no cased letter before */
+        {"\xce\x91\xce\xa3'\xce\x91", "\xce\xb1\xcf\x83\xce\xb1"},                     /* ' is case-ignorable: not final */
+        {"\xce\x91\xce\xa3.", "\xce\xb1\xcf\x82"},                                     /* . too, and the end follows */
+        {"\xce\x91\xce\xa3-\xce\x92", "\xce\xb1\xcf\x82\xce\xb2"},                     /* - is neither: final, then dropped */
+        {"\xce\x91\xce\xa3\xce\xa3", "\xce\xb1\xcf\x83\xcf\x82"},                      /* ΑΣΣ -> ασς */
+        {"\xce\x91\xce\xa3\xcc\x81", "\xce\xb1\xcf\x82\xcc\x81"},                      /* a combining mark is skipped */
+        {"\xce\x91\xce\xa3\xcc\x81\xce\x92", "\xce\xb1\xcf\x83\xcc\x81\xce\xb2"},
+        {"\xcd\x85\xce\xa3", "\xcd\x85\xcf\x83"},                                      /* U+0345: ignorable, not cased */
+        {"1\xce\xa3", "1\xcf\x83"},
+        {"\xc4\xb0", "i\xcc\x87"},                                                     /* İ -> i + U+0307 */
+        {"\xc4\xb0stanbul", "i\xcc\x87stanbul"},
+        {"\xc7\x85" "emal", "\xc7\x86" "emal"},                                        /* titlecase ǅ */
+        {"\xf0\x90\x90\x80", "\xf0\x90\x90\xa8"},                                      /* Deseret, beyond the BMP */
+        {"\xe1\xba\x9e", "\xc3\x9f"},                                                  /* capital sharp s */
+        {"\xe2\x84\xaa", "k"},                                                         /* Kelvin sign */
+        {"\xe1\xbe\xbc", "\xe1\xbe\xb3"},                                              /* Greek with prosgegrammeni */
+    };
+    struct ab_eval_normalizer *nz = nz_new();
+    for (size_t i = 0; i < N(cases); i++) {
+        char *out = NULL;
+        cr_assert_eq(ab_eval_normalize(nz, cases[i][0], strlen(cases[i][0]), &out), AB_OK);
+        cr_expect_str_eq(out, cases[i][1], "case %zu: '%s' -> '%s'", i, cases[i][0], out);
+        ab_free(out);
+    }
+    /* What the scores see: the two exactness reproducers. */
+    double f1, em;
+    cr_assert_eq(ab_eval_squad_f1_em(nz, "\xce\xa3\xce\x91\xce\xa3", "\xcf\x83\xce\xb1\xcf\x82", &f1, &em), AB_OK);
+    cr_expect(f1 == 1.0 && em == 1.0, "ΣΑΣ vs σας: official 100, got F1 %g EM %g", f1, em);
+    cr_assert_eq(ab_eval_squad_f1_em(nz, "\xc4\xb0", "i", &f1, &em), AB_OK);
+    cr_expect(f1 == 0.0 && em == 0.0, "İ vs i: official 0, got F1 %g EM %g", f1, em);
+    cr_assert_eq(ab_eval_squad_f1_em(nz, "\xc4\xb0", "i\xcc\x87", &f1, &em), AB_OK);
+    cr_expect(f1 == 1.0 && em == 1.0, "İ vs i + U+0307: official 100");
+    ab_eval_normalizer_free(nz);
+}
+
 Test(eval_metrics, squad_rejects_invalid_utf8)
 {
     struct ab_eval_normalizer *nz = nz_new();
@@ -295,6 +342,9 @@ Test(eval_metrics, squad_rejects_invalid_utf8)
     cr_expect_eq(ab_eval_normalize(nz, "ab\xff", 3, &out), AB_EPARSE);
     cr_expect_eq(ab_eval_normalize(nz, "\xed\xa0\x80", 3, &out), AB_EPARSE, "a UTF-16 surrogate");
     cr_expect_eq(ab_eval_normalize(nz, "\xc0\xaf", 2, &out), AB_EPARSE, "an overlong encoding");
+    /* A NUL inside the text: the C string result would silently end there (found by
+     * fuzz_normalize). */
+    cr_expect_eq(ab_eval_normalize(nz, "ab\0cd", 5, &out), AB_EPARSE, "a NUL byte");
     ab_eval_normalizer_free(nz);
 }
 

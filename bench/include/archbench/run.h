@@ -111,6 +111,18 @@ struct ab_run_options {
 /* Defaults: R 10, min_time 0.1 s (quick: R 5, 0.03 s), threads {1}, default events, seed 1. */
 AB_API void ab_run_options_init(struct ab_run_options *opts);
 
+/*
+ * The command line's list options as functions, so any front end (and the fuzzers)
+ * parses them the same way. Both split `text` in place: it must outlive opts.
+ * ab_run_options_add_set: one --set "P=V1,V2,..." or "FAMILY.P=V1,..." (empty values
+ * skipped; at most AB_RUN_MAX_SETS sets of AB_RUN_MAX_VALUES values); the values are
+ * parsed per family when the run is planned. ab_run_options_set_threads: --threads
+ * "N[,M...]" replaces the thread counts (each 1..1024, at most AB_RUN_MAX_THREADS).
+ * AB_EINVAL with the reason in err; opts is unchanged on failure.
+ */
+AB_API enum ab_status ab_run_options_add_set(struct ab_run_options *opts, char *text, struct ab_error *err);
+AB_API enum ab_status ab_run_options_set_threads(struct ab_run_options *opts, char *text, struct ab_error *err);
+
 struct ab_run_result {
     size_t n_items;          /* planned */
     size_t n_done;           /* measured now (resumed items not counted) */

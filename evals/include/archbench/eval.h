@@ -208,14 +208,16 @@ struct ab_eval_normalizer;
 
 /*
  * Compile the article pattern once. Normalisation is the SQuAD v1.1 pipeline: lower case
- * (simple Unicode case mapping), drop the 32 ASCII punctuation characters, replace the
+ * (exactly Python's str.lower(): full Unicode mapping, U+0130 -> "i" U+0307, final sigma
+ * at a word's end), drop the 32 ASCII punctuation characters, replace the
  * words a/an/the by a space (word = letters, numbers, underscore, as Python 3's \b),
  * split on Python's str.split() whitespace and join with single spaces.
  */
 AB_API enum ab_status ab_eval_normalizer_new(struct ab_eval_normalizer **out_nz, struct ab_error *err);
 AB_API void ab_eval_normalizer_free(struct ab_eval_normalizer *nz);
 
-/* Normalised text as a NUL-terminated string of ab_malloc (caller ab_free's it). */
+/* Normalised text as a NUL-terminated string of ab_malloc (caller ab_free's it).
+ * AB_EPARSE for invalid UTF-8 or a NUL byte (the result could not say where it ends). */
 AB_API enum ab_status ab_eval_normalize(struct ab_eval_normalizer *nz, const char *text, size_t len,
                                         char **out_text);
 
