@@ -234,7 +234,7 @@ const struct ab_family ab_family_gemm_bf16 = {
     .case_run = bf16_case_run,
     .case_compare = bf16_case_compare,
     .case_metrics = NULL,
-    .compute_peak = AB_PEAK_FP32,
+    .compute_peak = AB_PEAK_BF16,
 };
 
 static void shape_of(const struct ab_gemm_bf16_args *args, struct ab_shape *out)

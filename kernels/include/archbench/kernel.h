@@ -279,6 +279,9 @@ struct ab_metric {
 enum ab_peak_kind {
     AB_PEAK_FP32,   /* FP32 FMA throughput probe (the default) */
     AB_PEAK_INT8,   /* INT8 dot-product probe (VNNI) */
+    AB_PEAK_BF16,   /* BF16 dot products (vdpbf16ps): FLOPs compared with the FP32 probe, whose
+                     * figure they may exceed; the roofline bound is twice it (two multiply-adds
+                     * per FP32 lane per instruction), derived, not measured by a probe */
     AB_PEAK_KIND_COUNT
 };
 
