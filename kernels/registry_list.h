@@ -45,6 +45,7 @@
 /* BF16 GEMM, FP32 accumulation (kernels/gemm) */
 #define AB_KERNELS_GEMM_BF16(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AVX512BF16(gemm_bf16_avx512bf16)                                       \
+    BLAS(gemm_bf16_onednn)                                                 \
     REF(gemm_bf16_ref)
 
 /* W8A8 INT8 GEMM (kernels/quant) */
