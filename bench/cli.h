@@ -18,6 +18,7 @@ int ab__cli_eval(int argc, char **argv);
 int ab__cli_compare(int argc, char **argv);
 int ab__cli_ab(int argc, char **argv);
 int ab__cli_spread(int argc, char **argv);
+int ab__cli_report(int argc, char **argv);
 int ab__cli_scale(int argc, char **argv); /* hidden: doctored copies of a run */
 
 /* The gate options shared by compare and ab (cli_compare.c). */

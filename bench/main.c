@@ -35,6 +35,7 @@ static const struct verb verbs[] = {
     {"compare", ab__cli_compare, "judge a candidate run against a base run: regression, no change, undecided"},
     {"ab", ab__cli_ab, "run two archbench builds interleaved (ABBA blocks) and judge them: the CI gate"},
     {"spread", ab__cli_spread, "how far the medians of the same items move between separate runs"},
+    {"report", ab__cli_report, "one run folder as report.md and report.html with plots"},
     {"_scale", ab__cli_scale, NULL},  /* hidden: scaled copies of a run, for power checks */
 };
 
