@@ -18,8 +18,15 @@ int ab__cli_eval(int argc, char **argv);
 int ab__cli_compare(int argc, char **argv);
 int ab__cli_ab(int argc, char **argv);
 int ab__cli_spread(int argc, char **argv);
+int ab__cli_model(int argc, char **argv);
 int ab__cli_report(int argc, char **argv);
 int ab__cli_scale(int argc, char **argv); /* hidden: doctored copies of a run */
+int ab__cli_reproduce(int argc, char **argv);
+
+/* A suite's leaderboard score (0-100) of one model's predictions (cli_eval.c); errors
+ * printed, exit code returned. */
+#include "archbench/eval.h"
+int ab__cli_eval_suite_score(enum ab_eval_suite suite, const char *gold_dir, const char *pred_dir, double *out_score);
 
 /* The gate options shared by compare and ab (cli_compare.c). */
 #include <stdbool.h>

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,37 @@ static int load_suite(enum ab_eval_suite suite, const char *gold_dir, const char
             return fail(&err);
         out->data[out->n++] = d;
         out->n_items += ab_eval_data_n(d);
+    }
+    return AB_EXIT_OK;
+}
+
+int ab__cli_eval_suite_score(enum ab_eval_suite suite, const char *gold_dir, const char *pred_dir, double *out_score)
+{
+    struct loaded l = {0};
+    *out_score = NAN;
+    int rc = load_suite(suite, gold_dir, pred_dir, &l, false);
+    if (rc != AB_EXIT_OK) {
+        loaded_free(&l);
+        return rc;
+    }
+    struct ab_eval_options opts;
+    ab_eval_options_default(&opts);
+    opts.n_boot = 0; /* the suite score only */
+    struct ab_eval_report *rep = NULL;
+    struct ab_error err = {0};
+    if (ab_eval_score(l.data, l.n, &opts, &rep, &err) != AB_OK) {
+        loaded_free(&l);
+        return fail(&err);
+    }
+    for (size_t i = 0; rep->has_suite && i < rep->n_rows; i++)
+        if (strcmp(rep->rows[i].task, ab_eval_suite_name(suite)) == 0)
+            *out_score = rep->rows[i].value;
+    ab_eval_report_free(rep);
+    loaded_free(&l);
+    if (!isfinite(*out_score)) {
+        fprintf(stderr, "archbench eval: %s: no %s score (not every scored task present)\n", pred_dir,
+                ab_eval_suite_name(suite));
+        return AB_EXIT_FAIL;
     }
     return AB_EXIT_OK;
 }

@@ -13,6 +13,7 @@
 
 #include "archbench/arena.h"
 #include "archbench/kernel.h"
+#include "archbench/mpi.h"
 #include "archbench/report.h"
 #include "archbench/results.h"
 #include "archbench/run.h"
@@ -74,6 +75,8 @@ static void help(FILE *out)
             "  -f, --filter RE        PCRE2 regex over '<family>/<kernel>'; leading '-' negates\n"
             "  -s, --set P=V1,V2,...  override shape parameter P (repeatable; cartesian product);\n"
             "                         FAMILY.P=V scopes it to one family (gemm_f32.k=512)\n"
+            "      --shape FAM:P=V,.. an explicit case (repeatable): replaces the sweeps, and only\n"
+            "                         families named by a --shape are planned\n"
             "  -t, --threads N[,M]    thread counts (default 1)\n"
             "  -r, --repetitions R    repetitions per item (default 10, quick 6: the fewest with a\n"
             "                         95%% interval of the median)\n"
@@ -277,9 +280,10 @@ static int parse_threads(struct ab_run_options *o, char *list)
 
 int ab__cli_run(int argc, char **argv)
 {
-    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE, OPT_ISOLATE, OPT_ITEM_TIMEOUT };
+    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE, OPT_ISOLATE, OPT_ITEM_TIMEOUT, OPT_SHAPE };
     static const struct option options[] = {
         {"filter", required_argument, NULL, 'f'},      {"set", required_argument, NULL, 's'},
+        {"shape", required_argument, NULL, OPT_SHAPE},
         {"threads", required_argument, NULL, 't'},     {"repetitions", required_argument, NULL, 'r'},
         {"min-time", required_argument, NULL, 'm'},    {"max-item-time", required_argument, NULL, OPT_MAX_ITEM},
         {"events", required_argument, NULL, 'e'},      {"multiplex", no_argument, NULL, OPT_MULTIPLEX},
@@ -312,6 +316,12 @@ int ab__cli_run(int argc, char **argv)
             if ((rc = add_set(&o, optarg)) != 0)
                 return rc;
             o.given |= AB_RUN_GIVEN_SETS;
+            break;
+        case OPT_SHAPE:
+            if (o.n_shapes == AB_RUN_MAX_SHAPES)
+                return ab__cli_usage_error("run", "more than %d --shape options", AB_RUN_MAX_SHAPES);
+            o.shapes[o.n_shapes++] = optarg;
+            o.given |= AB_RUN_GIVEN_SHAPES;
             break;
         case 't':
             if ((rc = parse_threads(&o, optarg)) != 0)
@@ -440,8 +450,15 @@ int ab__cli_run(int argc, char **argv)
     struct ab_error err;
     ab_error_clear(&err);
     enum ab_status st = ab_run(&o, &res, &err);
+    if (ab_mpi_rank() > 0)  /* another rank of an mpirun: rank 0 reports */
+        return st == AB_OK ? AB_EXIT_OK : AB_EXIT_FAIL;
     if (tty)
         fprintf(stderr, "\r\033[K");
+    if (st == AB_ENOTSUP) {
+        /* only collective families matched, and they cannot run here: a skip */
+        fprintf(stderr, "archbench run: skipped: %s\n", err.msg);
+        return AB_EXIT_SKIP;
+    }
     if (st != AB_OK && st != AB_EINTERRUPTED) {
         fprintf(stderr, "archbench run: %s\n", err.msg[0] ? err.msg : ab_status_message(st));
         /* A bad command line is 2; a bad input file (--peaks-from, --resume) is 1. The

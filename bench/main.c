@@ -17,6 +17,7 @@
 #include "ab_config.h"
 
 #include "archbench/cpu.h"
+#include "archbench/mpi.h"
 #include "archbench/status.h"
 
 #include "cli.h"
@@ -34,7 +35,9 @@ static const struct verb verbs[] = {
     {"eval", ab__cli_eval, "score GLUE / SuperGLUE prediction files against gold labels"},
     {"compare", ab__cli_compare, "judge a candidate run against a base run: regression, no change, undecided"},
     {"ab", ab__cli_ab, "run two archbench builds interleaved (ABBA blocks) and judge them: the CI gate"},
+    {"reproduce", ab__cli_reproduce, "the articles' V3-vs-R1 claims, each beside its measurement, with a verdict"},
     {"spread", ab__cli_spread, "how far the medians of the same items move between separate runs"},
+    {"model", ab__cli_model, "analytic figures of model configurations: parameters, FLOPs, memory at N tokens"},
     {"report", ab__cli_report, "one run folder as report.md and report.html with plots"},
     {"_scale", ab__cli_scale, NULL},  /* hidden: scaled copies of a run, for power checks */
 };
@@ -117,7 +120,15 @@ int ab__cli_main(int argc, char **argv)
              * getopt start afresh (its argv[0] is the verb). */
             int first = optind;
             optind = 0;
-            return verbs[i].fn(argc - first, argv + first);
+            /* Under mpirun (only then) every verb runs as a rank; collective families
+             * are available to run and list from here on. */
+            if (ab_mpi_init(&argc, &argv, &err) != AB_OK) {
+                fprintf(stderr, "archbench: %s\n", err.msg);
+                return AB_EXIT_FAIL;
+            }
+            int rc = verbs[i].fn(argc - first, argv + first);
+            ab_mpi_finalize();
+            return rc;
         }
     }
     return ab__cli_usage_error(NULL, "unknown verb '%s'", verb);

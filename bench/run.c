@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "archbench/alloc.h"
+#include "archbench/mpi.h"
 #include "archbench/report.h"
 #include "archbench/timer.h"
 
@@ -107,6 +108,25 @@ static enum ab_status restore_options(const cJSON *ctx, struct ab_run_options *o
     }
     o->n_sets = saved.n_sets;
     memcpy(o->sets, saved.sets, sizeof o->sets);
+
+    size_t n_shapes = 0;
+    const char *shapes[AB_RUN_MAX_SHAPES];
+    const cJSON *sh;
+    cJSON_ArrayForEach(sh, GET("shapes")) /* absent in runs before --shape: none */
+    {
+        if (!cJSON_IsString(sh) || n_shapes == AB_RUN_MAX_SHAPES)
+            return ab_error_set(err, AB_EPARSE, "'%s/context.json': options.shapes malformed", dir);
+        shapes[n_shapes++] = sh->valuestring;
+    }
+    if (o->given & AB_RUN_GIVEN_SHAPES) {
+        bool same = n_shapes == o->n_shapes;
+        for (size_t i = 0; same && i < n_shapes; i++)
+            same = strcmp(shapes[i], o->shapes[i]) == 0;
+        if (!same)
+            return conflict(err, dir, "--shape", "see options.shapes in its context.json");
+    }
+    o->n_shapes = n_shapes;
+    memcpy(o->shapes, shapes, n_shapes * sizeof *shapes);
 
     int threads[AB_RUN_MAX_THREADS];
     size_t n_threads = 0;
@@ -319,6 +339,12 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
     ab_json_use_shim();
     r.warnings = cJSON_CreateArray();
 
+    if (ab_mpi_rank() > 0) {
+        /* Another rank of an mpirun: it only takes part in rank 0's collective items,
+         * before any check, so it never leaves rank 0 waiting (run_mpi.c). */
+        st = ab__mpi_worker(&o, err);
+        goto done;
+    }
     if (o.n_threads == 0 || o.repetitions < 1 || !(o.min_time_s >= 0.0) || !isfinite(o.min_time_s) ||
         !(o.max_item_s > 0.0) || !isfinite(o.max_item_s) || !o.out_dir) {
         st = ab_error_set(err, AB_EINVAL, "invalid run options");
@@ -389,6 +415,7 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
     }
     if ((st = ab__plan_build(&pl, &o, filter, warn_cb, &r, err)) != AB_OK)
         goto done;
+    ab__mpi_plan_restrict(&r, &pl);
     res.n_items = pl.n_items;
     if ((st = ab__plan_check_memory(&pl, r.si.mem_available_bytes, err)) != AB_OK)
         goto done;
@@ -446,10 +473,11 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
                                         measured ? el / (double)measured * (double)(pl.n_items - i) : NA_F64};
             o.on_progress(o.user, &p);
         }
-        struct ab_result_metric metrics[AB_METRICS_MAX];
+        struct ab_result_metric metrics[AB__RUN_MAX_ITEM_METRICS];
         size_t n_metrics = 0;
         struct ab_result_row row;
-        bool isolated = o.isolate && !pc->family->is_probe;
+        /* collective items need every rank in this process's loop: never isolated */
+        bool isolated = o.isolate && !pc->family->is_probe && !pc->family->collective;
         if (isolated) {
             /* The child builds the case, verifies and times; the parent never runs the
              * kernel (nor the reference, which may be the one that crashes). */
@@ -493,7 +521,14 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
         }
         if (!ab__team_pin(&r.team, it->threads))
             ab__warn(&r, "threads=%d: %s", it->threads, r.team.pin_report);
-        ab__measure_item(&r, it, pc, c, ref_call_ns, &row);
+        if (pc->family->collective && !it->kernel->is_ref) {
+            size_t n_coll = 0;
+            ab__mpi_measure_item(&r, it, pc, c, &row, metrics + n_metrics, AB__RUN_MAX_ITEM_METRICS - n_metrics,
+                                 &n_coll);
+            n_metrics += n_coll;
+        } else {
+            ab__measure_item(&r, it, pc, c, ref_call_ns, &row);
+        }
     measured:
         if (o.stop && *o.stop >= 2) {
             ab__row_release(&row);  /* abandoned: measured again on resume */
@@ -565,6 +600,7 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
         st = ab_error_set(err, AB_EINTERRUPTED, "interrupted after %zu of %zu items; rows so far are kept",
                           res.n_done + res.n_resumed, res.n_items);
 done:
+    ab__mpi_release_workers();
     if (r.journal)
         ab_results_journal_close(r.journal);
     if (c)

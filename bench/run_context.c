@@ -90,6 +90,9 @@ static cJSON *options_json(const struct ab_run_options *o)
             cJSON_AddItemToArray(vals, cJSON_CreateString(o->sets[s].values[v]));
         cJSON_AddItemToArray(sets, set);
     }
+    cJSON *shapes = cJSON_AddArrayToObject(j, "shapes");
+    for (size_t i = 0; i < o->n_shapes; i++)
+        cJSON_AddItemToArray(shapes, cJSON_CreateString(o->shapes[i]));
     cJSON *th = cJSON_AddArrayToObject(j, "threads");
     for (size_t i = 0; i < o->n_threads; i++)
         cJSON_AddItemToArray(th, cJSON_CreateNumber(o->threads[i]));

@@ -22,6 +22,7 @@
 #include "archbench/counters.h"
 #include "archbench/energy.h"
 #include "archbench/kernel.h"
+#include "archbench/parallel.h"
 #include "archbench/results.h"
 #include "archbench/run.h"
 #include "archbench/sysinfo.h"
@@ -58,6 +59,9 @@ typedef void ab__warn_fn(void *ctx, const char *msg);
 enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *o, const struct ab_filter *filter,
                               ab__warn_fn *warn, void *warn_ctx, struct ab_error *err);
 void ab__plan_release(struct ab__plan *pl);
+/* "FAMILY:P=V,P=V" -> family and shape (defaults for unnamed parameters). */
+enum ab_status ab__shape_spec_parse(const char *spec, const struct ab_family **out_family, struct ab_shape *out_shape,
+                                    struct ab_error *err);
 /* Refuse, before any allocation, a case whose inputs, outputs and largest workspace
  * exceed avail_bytes (MemAvailable; < 0: unknown, no check). */
 enum ab_status ab__plan_check_memory(const struct ab__plan *pl, int64_t avail_bytes, struct ab_error *err);
@@ -117,6 +121,8 @@ bool ab__verify(struct ab__runner *r, struct ab_case *c, const struct ab_kernel 
 void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
                       struct ab_case *c, double ref_call_ns, struct ab_result_row *row);
 void ab__row_release(struct ab_result_row *row);
+/* Median, interval and spread of row's samples (clean ones when enough); notes appended. */
+bool ab__row_summarise(struct ab_result_row *row);
 int64_t ab__proc_steal_ticks(const char *path, const int *cpus, int n_cpus);
 void ab__row_init(const struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc, uint64_t seed,
                   struct ab_result_row *row);
@@ -134,6 +140,27 @@ void ab__peaks_record(struct ab__runner *r, const struct ab__item *it, const str
  * reported remeasured when re-measurement brought it up. */
 struct ab_result_peak *ab__peaks_slot(struct ab__runner *r, int threads);
 enum ab_status ab__peaks_load(struct ab__runner *r, const char *path, struct ab_error *err);
+
+/* ---- collective items under MPI (run_mpi.c) --------------------------------------------------- */
+
+/* Metrics one collective item adds beside its case's: per rank (at most
+ * AB__MPI_RANKS_DETAILED ranks in detail) and over all ranks. */
+#define AB__MPI_RANKS_DETAILED 16
+#define AB__MPI_MAX_METRICS (8 + AB__MPI_RANKS_DETAILED * (AB_PHASES_MAX + 4))
+#define AB__RUN_MAX_ITEM_METRICS (AB_METRICS_MAX + AB__MPI_MAX_METRICS)
+
+/* Under mpirun with more than one rank only collective families are run (the others
+ * would share the CPUs with ranks waiting for them): drops the other items, warns. */
+void ab__mpi_plan_restrict(struct ab__runner *r, struct ab__plan *pl);
+/* Rank 0: measure a collective variant with every rank (lockstep protocol in run_mpi.c):
+ * fills row like ab__measure_item and appends the per-rank metrics. */
+void ab__mpi_measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
+                          struct ab_case *c, struct ab_result_row *row, struct ab_result_metric *metrics,
+                          size_t max_metrics, size_t *out_n_metrics);
+/* Rank 0: tell the other ranks the run is over (once; every exit of ab_run). */
+void ab__mpi_release_workers(void);
+/* Ranks > 0: take part in rank 0's collective items until it releases them. */
+enum ab_status ab__mpi_worker(const struct ab_run_options *o, struct ab_error *err);
 
 /* context.json as data (complete = false until the end). */
 cJSON *ab__context_build(struct ab__runner *r, const struct ab_run_result *res, bool final);

@@ -142,7 +142,7 @@ static bool abandon(const struct ab__runner *r)
 }
 
 /* Statistics from the clean repetitions when enough, else from all (flagged noisy). */
-static bool summarise(struct ab_result_row *row)
+bool ab__row_summarise(struct ab_result_row *row)
 {
     size_t n = row->n_samples, n_clean = 0;
     double *all = ab_malloc(2 * n * sizeof *all);
@@ -265,7 +265,7 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
                  "reference output; counters, memory and energy not measured",
                  ref_call_ns * 1e-9, o->max_item_s);
         snprintf(row->energy_note, sizeof row->energy_note, "not measured (single untimed-region sample)");
-        row->timed = summarise(row);
+        row->timed = ab__row_summarise(row);
         goto done;
     }
     /* Warm-up and calibration, Google Benchmark style: grow the batch until one batch
@@ -410,7 +410,7 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
             goto done;
         }
     }
-    row->timed = summarise(row);
+    row->timed = ab__row_summarise(row);
     goto done;
 abandoned:
     snprintf(row->note, sizeof row->note, "abandoned by a second interrupt");

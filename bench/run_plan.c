@@ -4,6 +4,9 @@
  * variants; the family's reference first within each case, so every variant's speed-up
  * is a ratio measured side by side in the same run. Probes come first (registry order).
  *
+ * --shape FAMILY:P=V,... replaces the sweeps by explicit cases (reproduce plans its items
+ * this way); only families named by one are planned.
+ *
  * --set P=V applies to every selected family with a parameter P; --set FAMILY.P=V only
  * to that family (gemm's k and moe_route's k are different things). The probes take only
  * scoped sets (--set peak.kind=fp32_fma measures that ceiling alone).
@@ -112,11 +115,57 @@ static enum ab_status check_sets(const struct ab_run_options *o, const bool *use
     return AB_OK;
 }
 
+enum ab_status ab__shape_spec_parse(const char *spec, const struct ab_family **out_family, struct ab_shape *out_shape,
+                                    struct ab_error *err)
+{
+    const char *colon = strchr(spec, ':');
+    size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+    char name[64];
+    if (len == 0 || len >= sizeof name)
+        return ab_error_set(err, AB_EPARSE, "--shape '%s': wants FAMILY:P=V,P=V", spec);
+    memcpy(name, spec, len);
+    name[len] = '\0';
+    const struct ab_family *fam = ab_family_find(name);
+    if (!fam)
+        return ab_error_set(err, AB_EINVAL, "--shape '%s': no kernel family '%s'", spec, name);
+    if (fam->is_probe)
+        return ab_error_set(err, AB_EINVAL, "--shape '%s': probes take --set peak.P=V", spec);
+    *out_family = fam;
+    return ab_shape_parse(fam, colon ? colon + 1 : "", out_shape, err);
+}
+
+/* The --shape cases of one family (none: the family is not planned). */
+static enum ab_status given_shapes(const struct ab_run_options *o, const struct ab_family *fam, struct ab_shape *out,
+                                   size_t *out_n, struct ab_error *err)
+{
+    *out_n = 0;
+    for (size_t i = 0; i < o->n_shapes; i++) {
+        const struct ab_family *f = NULL;
+        struct ab_shape s;
+        enum ab_status st = ab__shape_spec_parse(o->shapes[i], &f, &s, err);
+        if (st != AB_OK)
+            return st;
+        if (f == fam)
+            out[(*out_n)++] = s;
+    }
+    return AB_OK;
+}
+
 enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *o, const struct ab_filter *filter,
                               ab__warn_fn *warn, void *warn_ctx, struct ab_error *err)
 {
     uint64_t features = ab_cpu_features();
     bool set_used[AB_RUN_MAX_SETS] = {false};
+    for (size_t i = 0; i < o->n_shapes; i++) { /* a typo is an error even in an unselected family */
+        const struct ab_family *f = NULL;
+        struct ab_shape s;
+        enum ab_status st = ab__shape_spec_parse(o->shapes[i], &f, &s, err);
+        if (st != AB_OK)
+            return st;
+        if (!ab_shape_valid(f, &s))
+            return ab_error_set(err, AB_EINVAL, "--shape '%s': outside the parameter ranges", o->shapes[i]);
+    }
+    char skipped[640] = "";  /* the last collective family or case skipped, and why */
     for (size_t f = 0; f < ab_family_count(); f++) {
         const struct ab_family *fam = ab_family_at(f);
         bool any = false;
@@ -126,6 +175,17 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
                 any = true;
         if (!any)
             continue;
+        if (fam->collective) {
+            /* A collective family without mpirun (or without MPI) is skipped, saying why. */
+            const char *why = fam->collective->unavailable(NULL, NULL);
+            if (why) {
+                char msg[320];
+                snprintf(msg, sizeof msg, "%s skipped: %s", fam->name, why);
+                warn(warn_ctx, msg);
+                snprintf(skipped, sizeof skipped, "%s", msg);
+                continue;
+            }
+        }
         /* Probes keep their own shapes unless a --set names them (--set peak.kind=fp32_fma):
          * an unscoped --set is about the kernels under study. */
         struct ab_run_options probe_opts = *o;
@@ -140,6 +200,13 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
         }
         const struct ab_shape *sweep = o->quick ? fam->sweep_quick : fam->sweep_default;
         size_t n_sweep = o->quick ? fam->n_sweep_quick : fam->n_sweep_default;
+        struct ab_shape given[AB_RUN_MAX_SHAPES];
+        if (o->n_shapes > 0 && !fam->is_probe) {
+            enum ab_status st = given_shapes(o, fam, given, &n_sweep, err);
+            if (st != AB_OK)
+                return st;
+            sweep = given;
+        }
         size_t first_case = pl->n_cases;
         for (size_t s = 0; s < n_sweep; s++) {
             enum ab_status st = expand_shape(pl, fam, &sweep[s], fam->is_probe ? &probe_opts : o, 0, err);
@@ -160,8 +227,16 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
                         /* Probes: only the peak itself (not the plain-C reference) is timed. */
                         if (fam->is_probe ? k->is_ref : !ab_filter_match(filter, k))
                             continue;
-                        if (!ab_kernel_runnable(k, features, &pl->cases[c].shape, NULL))
+                        const char *why = NULL;
+                        if (!ab_kernel_runnable(k, features, &pl->cases[c].shape, &why)) {
+                            if (fam->collective && k == ref && t == 0) {
+                                char msg[640];
+                                snprintf(msg, sizeof msg, "%s %s skipped: %s", fam->name, pl->cases[c].shape_text, why);
+                                warn(warn_ctx, msg);
+                                snprintf(skipped, sizeof skipped, "%s", msg);
+                            }
                             continue;
+                        }
                         if (k->is_ref && t > 0)
                             continue; /* the reference is single threaded: time it once */
                         if (!ab__grow(&pl->items, &pl->cap_items, pl->n_items, sizeof *pl->items))
@@ -176,6 +251,8 @@ enum ab_status ab__plan_build(struct ab__plan *pl, const struct ab_run_options *
     enum ab_status st = check_sets(o, set_used, warn, warn_ctx, err);
     if (st != AB_OK)
         return st;
+    if (pl->n_items == 0 && skipped[0])
+        return ab_error_set(err, AB_ENOTSUP, "nothing to run: %s", skipped);
     if (pl->n_items == 0)
         return ab_error_set(err, AB_ENOTFOUND, "no runnable kernel matches the filter");
     return AB_OK;

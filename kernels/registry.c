@@ -164,6 +164,14 @@ bool ab_kernel_runnable(const struct ab_kernel *kernel, uint64_t cpu_features, c
         }
         return false;
     }
+    if (kernel->family->collective) {
+        const char *why = kernel->family->collective->unavailable(kernel, shape);
+        if (why) {
+            if (out_reason)
+                *out_reason = why;
+            return false;
+        }
+    }
     if (shape && !ab_shape_valid(kernel->family, shape)) {
         if (out_reason)
             *out_reason = "shape outside the family's parameter ranges";

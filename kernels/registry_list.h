@@ -29,7 +29,10 @@
     FAMILY(mha)                  \
     FAMILY(rope)                 \
     FAMILY(linear_attn)          \
-    FAMILY(lsh_attn)
+    FAMILY(lsh_attn)             \
+    FAMILY(layer)                \
+    FAMILY(moe_ep)               \
+    FAMILY(tp_allreduce)
 
 /* FP32 GEMM (kernels/gemm) */
 #define AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -93,6 +96,20 @@
     AVX512(lsh_attn_avx512)                                                 \
     REF(lsh_attn_ref)
 
+/* One transformer block composed from the families above (kernels/layer) */
+#define AB_KERNELS_LAYER(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    REF(layer_best)                                                      \
+    REF(layer_ref)
+/* Expert-parallel MoE layer across MPI ranks (kernels/parallel); collective */
+#define AB_KERNELS_MOE_EP(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    REF(moe_ep_alltoallv)                                                 \
+    REF(moe_ep_ref)
+
+/* Tensor-parallel attention output projection + all-reduce (kernels/parallel); collective */
+#define AB_KERNELS_TP_ALLREDUCE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    REF(tp_allreduce_mpi)                                                       \
+    REF(tp_allreduce_ref)
+
 #define AB_KERNEL_LIST(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)     \
     AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
@@ -104,6 +121,9 @@
     AB_KERNELS_ROPE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)       \
     AB_KERNELS_LINEAR_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_LSH_ATTN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
-    AB_KERNELS_MOE_DISPATCH(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
+    AB_KERNELS_MOE_DISPATCH(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AB_KERNELS_LAYER(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)        \
+    AB_KERNELS_MOE_EP(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)       \
+    AB_KERNELS_TP_ALLREDUCE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)
 
 #endif /* ARCHBENCH_REGISTRY_LIST_H */

@@ -88,3 +88,37 @@ bool ab_shape_valid(const struct ab_family *family, const struct ab_shape *shape
             return false;
     return true;
 }
+
+enum ab_status ab_shape_parse(const struct ab_family *family, const char *text, struct ab_shape *out_shape,
+                              struct ab_error *err)
+{
+    ab_shape_default(family, out_shape);
+    bool seen[AB_SHAPE_MAX_PARAMS] = {false};
+    const char *at = text;
+    while (*at) {
+        const char *comma = strchr(at, ',');
+        size_t len = comma ? (size_t)(comma - at) : strlen(at);
+        char item[160];
+        if (len == 0 || len >= sizeof item)
+            return ab_error_set(err, AB_EPARSE, "%s: shape '%s': empty or overlong item", family->name, text);
+        memcpy(item, at, len);
+        item[len] = '\0';
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item || eq[1] == '\0')
+            return ab_error_set(err, AB_EPARSE, "%s: shape '%s': '%s' is not P=V", family->name, text, item);
+        *eq = '\0';
+        int pi = ab_param_index(family, item);
+        if (pi < 0)
+            return ab_error_set(err, AB_EINVAL, "%s: shape '%s': no parameter '%s'", family->name, text, item);
+        if (seen[pi])
+            return ab_error_set(err, AB_EINVAL, "%s: shape '%s': '%s' given twice", family->name, text, item);
+        seen[pi] = true;
+        enum ab_status st = ab_param_parse(&family->params[pi], eq + 1, &out_shape->v[pi], err);
+        if (st != AB_OK)
+            return st;
+        at += len + (comma ? 1 : 0);
+        if (comma && *at == '\0')
+            return ab_error_set(err, AB_EPARSE, "%s: shape '%s': trailing comma", family->name, text);
+    }
+    return AB_OK;
+}

@@ -53,5 +53,14 @@ check 0 "run: a small run" "$ab" run $small --out "$t/o5"
 check 2 "run: a finished run is not overwritten" "$ab" run $small --out "$t/o5"
 check 2 "run: resuming a finished run" "$ab" run --resume "$t/o5"
 check 0 "run: --overwrite replaces it" "$ab" run $small --out "$t/o5" --overwrite
+check 2 "run: --shape with an unknown parameter" "$ab" run --shape 'gemm_f32:mm=8' --no-probes --out "$t/o6"
+check 2 "run: --shape of an unknown family" "$ab" run --shape 'gemm_f33:m=8' --no-probes --out "$t/o6"
+check 2 "run: --shape out of range" "$ab" run --shape 'gemm_f32:m=0' --no-probes --out "$t/o6"
+check 0 "run: explicit --shape cases" "$ab" run --filter '_ref$' --shape 'gemm_f32:m=8,n=9,k=7' \
+    --shape 'rope:n_tokens=5,heads=1' -r 3 -m 0.001 --no-probes --out "$t/o6"
+# Exactly the two cases asked for: no sweep shape of any family sneaks in.
+n=$(tail -n +2 "$t/o6/speed.csv" | grep -c .)
+[ "$n" = 2 ] || { echo "not ok: --shape planned $n rows, want 2"; fail=1; }
+grep -q 'm=8,n=9,k=7' "$t/o6/speed.csv" || { echo "not ok: --shape gemm case missing"; fail=1; }
 rm -rf "$t"
 exit $fail

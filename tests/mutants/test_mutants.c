@@ -12,6 +12,7 @@
 #include "archbench/cpu.h"
 #include "archbench/gemm.h"
 #include "archbench/kernel.h"
+#include "archbench/layer.h"
 #include "archbench/quant.h"
 
 #include "mutants.h"
@@ -53,8 +54,29 @@ static struct ab_case *gemm_i8_case(const char *out)
     return c;
 }
 
+/* layer: a small exact-attention block with 8 experts, softmax top-2 (weights sum < 1). */
+static struct ab_case *layer_case(void)
+{
+    const struct ab_family *fam = &ab_family_layer;
+    struct ab_shape shape;
+    ab_shape_default(fam, &shape);
+    shape.v[ab_param_index(fam, "n")] = 65;
+    shape.v[ab_param_index(fam, "d_model")] = 64;
+    shape.v[ab_param_index(fam, "heads")] = 2;
+    shape.v[ab_param_index(fam, "head_dim")] = 32;
+    shape.v[ab_param_index(fam, "d_ff")] = 96;
+    struct ab_error err;
+    cr_assert_eq(ab_param_parse(&fam->params[ab_param_index(fam, "ffn")], "topk", &shape.v[ab_param_index(fam, "ffn")],
+                                &err), AB_OK);
+    struct ab_case *c = NULL;
+    cr_assert_eq(fam->case_new(&shape, SEED, &c, &err), AB_OK, "%s", err.msg);
+    return c;
+}
+
 static struct ab_case *case_for(const struct ab_kernel *k)
 {
+    if (k->family == &ab_family_layer)
+        return layer_case();
     return k->family == &ab_family_gemm_f32 ? gemm_f32_case(0) : gemm_i8_case("s32");
 }
 
@@ -133,10 +155,12 @@ MUTANT_TEST(gemm_i8_skips_last_block)
 MUTANT_TEST(gemm_i8_writes_past_end)
 MUTANT_TEST(gemm_i8_writes_input)
 MUTANT_TEST(gemm_i8_one_thread_only)
+MUTANT_TEST(layer_skips_second_residual)
+MUTANT_TEST(layer_renormalises_topk)
 
 Test(mutants, every_mutant_has_a_test)
 {
-    cr_assert_eq(ab__n_mutants, 11, "add a MUTANT_TEST for the new mutant");
+    cr_assert_eq(ab__n_mutants, 13, "add a MUTANT_TEST for the new mutant");
 }
 
 Test(mutants, store_into_padding_is_caught)

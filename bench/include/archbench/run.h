@@ -32,6 +32,7 @@
 #define AB_RUN_MAX_THREADS 8
 #define AB_RUN_MAX_SETS 16
 #define AB_RUN_MAX_VALUES 64
+#define AB_RUN_MAX_SHAPES 128
 
 struct ab_run_set {
     const char *param;                     /* parameter name */
@@ -67,12 +68,18 @@ enum ab_run_option_bit {
     AB_RUN_GIVEN_PEAKS_FROM = 1u << 13,
     AB_RUN_GIVEN_ISOLATE = 1u << 14,
     AB_RUN_GIVEN_ITEM_TIMEOUT = 1u << 15,
+    AB_RUN_GIVEN_SHAPES = 1u << 16,
 };
 
 struct ab_run_options {
     const char *filter;                 /* PCRE2 over family/name; NULL = all */
     struct ab_run_set sets[AB_RUN_MAX_SETS];
     size_t n_sets;
+    /* Explicit cases "FAMILY:P=V,P=V" (unnamed parameters take their defaults): when any
+     * are given they replace the sweeps, and only families with a case are planned
+     * (probes aside). --set still expands them. */
+    const char *shapes[AB_RUN_MAX_SHAPES];
+    size_t n_shapes;
     int threads[AB_RUN_MAX_THREADS];
     size_t n_threads;                   /* 0: {1} */
     int repetitions;                    /* R >= 1 */

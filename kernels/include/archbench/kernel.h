@@ -62,6 +62,9 @@ struct ab_moe_ffn_args;
 struct ab_moe_ffn_i8_args;
 struct ab_moe_dispatch_args;
 struct ab_probe_args;
+struct ab_layer_args;
+struct ab_moe_ep_args;
+struct ab_tp_allreduce_args;
 
 typedef enum ab_status ab_gemm_f32_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_gemm_i8_fn(const struct ab_gemm_i8_args *args, const struct ab_exec *exec);
@@ -74,6 +77,9 @@ typedef enum ab_status ab_moe_ffn_fn(const struct ab_moe_ffn_args *args, const s
 typedef enum ab_status ab_moe_ffn_i8_fn(const struct ab_moe_ffn_i8_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_moe_dispatch_fn(const struct ab_moe_dispatch_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_probe_fn(const struct ab_probe_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_layer_fn(const struct ab_layer_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_moe_ep_fn(const struct ab_moe_ep_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_tp_allreduce_fn(const struct ab_tp_allreduce_args *args, const struct ab_exec *exec);
 
 /* The member used is the one named like the descriptor's family; no casts anywhere. */
 union ab_kernel_fn {
@@ -88,6 +94,9 @@ union ab_kernel_fn {
     ab_moe_ffn_i8_fn *moe_ffn_i8;
     ab_moe_dispatch_fn *moe_dispatch;
     ab_probe_fn *probe;
+    ab_layer_fn *layer;
+    ab_moe_ep_fn *moe_ep;
+    ab_tp_allreduce_fn *tp_allreduce;
 };
 
 /* ---- comparison against the reference ------------------------------------------------- */
@@ -270,6 +279,25 @@ enum ab_peak_kind {
     AB_PEAK_KIND_COUNT
 };
 
+/*
+ * Hooks of a collective family (parallel.h): its variants run on all MPI ranks
+ * together, the runner keeping the ranks in lockstep (bench/run_mpi.c).
+ */
+struct ab_phase_acc;  /* parallel.h */
+struct ab_collective {
+    /* NULL when `kernel` can run here on `shape` (NULL: any shape), else why not
+     * (static or thread-local string). */
+    const char *(*unavailable)(const struct ab_kernel *kernel, const struct ab_shape *shape);
+    /* One call of `kernel` on this rank's share as it is timed (nothing gathered);
+     * adds its phases, traffic and work to acc. Collective: every rank calls it. */
+    enum ab_status (*case_call)(struct ab_case *c, const struct ab_kernel *kernel, const struct ab_exec *exec,
+                                struct ab_phase_acc *acc);
+    const char *const *phase_names;  /* n_phases static strings: "route", "dispatch", ... */
+    size_t n_phases;                 /* <= AB_PHASES_MAX */
+    const char *rows_name;           /* what ab_phase_acc.rows counts: "expert_rows", "tokens" */
+};
+
+
 struct ab_family {
     const char *name;                      /* "gemm_f32": CSV key and filter target */
     const char *doc;                       /* one line */
@@ -309,6 +337,10 @@ struct ab_family {
     enum ab_peak_kind compute_peak;
     /* True for the peak probes themselves (run first; not compared with a peak). */
     bool is_probe;
+    /* Non-NULL for families whose variants run on all MPI ranks together (parallel.h):
+     * the runner keeps the ranks in lockstep for them, and they are unavailable (with
+     * the reason) without mpirun. */
+    const struct ab_collective *collective;
 };
 
 struct ab_kernel {
@@ -398,6 +430,13 @@ AB_API enum ab_status ab_param_parse(const struct ab_param *param, const char *t
                                      struct ab_error *err);
 
 /* "m=1024,n=1024,k=1024,trans_b=0": value names are used where a param has them. */
+/*
+ * Inverse of ab_shape_format, and more lenient: "P=V,P=V" in any order, value names or
+ * numbers, unnamed parameters at their defaults; "" is the default shape. Errors name
+ * the parameter (AB_EPARSE malformed, AB_EINVAL unknown/duplicate/out of range).
+ */
+AB_API enum ab_status ab_shape_parse(const struct ab_family *family, const char *text, struct ab_shape *out_shape,
+                                     struct ab_error *err);
 AB_API size_t ab_shape_format(const struct ab_family *family, const struct ab_shape *shape, char *buf,
                               size_t buf_bytes);
 

@@ -185,6 +185,17 @@ struct ab_moe_config {
     int64_t n_experts;          /* routed experts per MoE layer (1 = dense FFN) */
     int64_t n_shared_experts;   /* always-active experts (DeepSeek) */
     double experts_per_token;   /* k, or the measured mean for dynamic routing */
+    /* The first n_dense_layers layers have one dense FFN of dense_d_ff (same act) and no
+     * router or experts (DeepSeek-V3: 3 of 61, d_ff 18432); 0: every layer as above. */
+    int64_t n_dense_layers;
+    int64_t dense_d_ff;
+    /* Multi-head latent attention (DeepSeek-V2/V3) when mla.n_heads > 0; it replaces q, k,
+     * v, o (d_attn and d_kv unused): q = W_uq norm(W_dq x) (W_dq absent when q_lora_rank
+     * is 0), latent c = W_dkv x with a shared RoPE key of qk_rope_dim, k_nope and v from
+     * W_ukv norm(c), o from n_heads * v_head_dim. */
+    struct ab_moe_mla {
+        int64_t n_heads, q_lora_rank, kv_lora_rank, qk_nope_dim, qk_rope_dim, v_head_dim;
+    } mla;
 };
 
 struct ab_moe_param_count {

@@ -1,0 +1,23 @@
+/* reproduce_internal.h - shared by reproduce.c (judging) and reproduce_write.c (report). */
+#ifndef ARCHBENCH_REPRODUCE_INTERNAL_H
+#define ARCHBENCH_REPRODUCE_INTERNAL_H
+
+#include "archbench/reproduce.h"
+
+/* "layer:NAME" -> the plan's "layer:P=V,..." (and its model id); anything else as is. */
+const char *ab__repro_resolve(const struct ab_repro_plan *plan, const char *selector, const char **out_model);
+int ab__repro_max_threads(const struct ab_results *res);
+const struct ab_result_row *ab__repro_best(const struct ab_results *res, const char *selector, int threads,
+                                           int *out_failed);
+size_t ab__repro_series(const struct ab_results *res, const char *family, const char *param, const char *where,
+                        int threads, double *n_out, double *t_out, size_t max);
+bool ab__repro_fit(const double *n, const double *t, size_t count, size_t use, double *slope, double *icpt);
+const struct ab_model *ab__repro_model(const struct ab_repro_inputs *in, const char *id);
+
+/* The few configuration values the claims vary (reproduce_model.c). */
+double ab__model_experts_per_token(const struct ab_model *m);
+double ab__model_experts(const struct ab_model *m);
+void ab__model_set_experts_per_token(struct ab_model *m, double k);
+void ab__model_set_weight_bytes(struct ab_model *m, double bytes_per_weight);
+
+#endif

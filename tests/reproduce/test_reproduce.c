@@ -1,0 +1,257 @@
+/*
+ * test_reproduce.c - the claims as data and their judgement, on synthetic runs built in
+ * memory through the results model (no timing here: verdicts follow from the rows).
+ * Each test flips a verdict by changing the figure a broken evaluator would misread.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+
+#include "archbench/alloc.h"
+#include "archbench/model.h"
+#include "archbench/reproduce.h"
+#include "archbench/results.h"
+
+static char datasets[1024];
+
+struct fixture {
+    struct ab_claims claims;
+    struct ab_repro_plan plan;
+    struct ab_model *models;
+    size_t n_models;
+    struct ab_results res;
+    struct ab_claim_result *out;
+};
+
+static struct fixture fx;
+
+static void setup(void)
+{
+    const char *d = getenv("ARCHBENCH_DATASETS");
+    snprintf(datasets, sizeof datasets, "%s", d ? d : "datasets");
+    char path[1200];
+    struct ab_error err = {0};
+    snprintf(path, sizeof path, "%s/claims/claims.json", datasets);
+    cr_assert_eq(ab_claims_load(path, &fx.claims, &err), AB_OK, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/claims/plan.json", datasets);
+    cr_assert_eq(ab_repro_plan_load(path, &fx.plan, &err), AB_OK, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/models", datasets);
+    cr_assert_eq(ab_model_load_dir(path, &fx.models, &fx.n_models, &err), AB_OK, "%s", err.msg);
+    ab_results_init(&fx.res);
+    fx.out = calloc(fx.claims.n, sizeof *fx.out);
+}
+
+static void teardown(void)
+{
+    free(fx.out);
+    ab_results_release(&fx.res);
+    ab_free(fx.models);
+    ab_repro_plan_release(&fx.plan);
+    ab_claims_release(&fx.claims);
+}
+
+/* A verified row of `family` at `shape` with this median. */
+static void add_row(const char *family, const char *kernel, const char *shape, int threads, double median_ns,
+                    enum ab_verdict verdict)
+{
+    struct ab_result_row r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.key.family, sizeof r.key.family, "%s", family);
+    snprintf(r.key.kernel, sizeof r.key.kernel, "%s", kernel);
+    snprintf(r.key.variant, sizeof r.key.variant, "fast");
+    snprintf(r.key.shape, sizeof r.key.shape, "%s", shape);
+    r.key.threads = threads;
+    r.verdict = verdict;
+    r.timed = verdict == AB_VERDICT_PASS;
+    r.median_ns = median_ns;
+    r.flops = 1e9;
+    snprintf(r.energy_source, sizeof r.energy_source, "NA");
+    r.flop_per_j = NAN;
+    cr_assert_eq(ab_results_add_row(&fx.res, &r), AB_OK);
+}
+
+static void add_metric(const char *family, const char *shape, const char *metric, double value)
+{
+    struct ab_result_metric m;
+    memset(&m, 0, sizeof m);
+    snprintf(m.key.family, sizeof m.key.family, "%s", family);
+    snprintf(m.key.kernel, sizeof m.key.kernel, "%s_fast", family);
+    snprintf(m.key.shape, sizeof m.key.shape, "%s", shape);
+    m.key.threads = 2;
+    snprintf(m.metric, sizeof m.metric, "%s", metric);
+    m.value = value;
+    snprintf(m.unit, sizeof m.unit, "x");
+    cr_assert_eq(ab_results_add_metric(&fx.res, &m), AB_OK);
+}
+
+static const struct ab_claim_result *judge(const char *id)
+{
+    struct ab_repro_inputs in = {.res = &fx.res, .models = fx.models, .n_models = fx.n_models, .plan = &fx.plan};
+    in.scores = (struct ab_repro_scores){NAN, NAN, NAN, NAN, NULL, NULL};
+    ab_reproduce_evaluate(&fx.claims, &in, fx.out);
+    for (size_t i = 0; i < fx.claims.n; i++)
+        if (strcmp(fx.claims.items[i].id, id) == 0)
+            return &fx.out[i];
+    cr_assert_fail("no claim %s", id);
+    return NULL;
+}
+
+TestSuite(reproduce, .init = setup, .fini = teardown);
+
+Test(reproduce, every_article_claim_has_a_row)
+{
+    static const char *const ids[] = {"A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11", "A12",
+                                      "A13", "A14", "B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        bool found = false;
+        for (size_t c = 0; c < fx.claims.n; c++)
+            found |= strcmp(fx.claims.items[c].claim, ids[i]) == 0;
+        cr_expect(found, "claim %s has no row in claims.json", ids[i]);
+    }
+    /* every layer named by a claim or the plan resolves to a model configuration */
+    for (size_t l = 0; l < fx.plan.n_layers; l++) {
+        bool found = false;
+        for (size_t m = 0; m < fx.n_models; m++)
+            found |= strcmp(fx.models[m].id, fx.plan.layer_models[l]) == 0;
+        cr_expect(found, "layer %s names model %s, which is not in datasets/models", fx.plan.layer_names[l],
+                  fx.plan.layer_models[l]);
+    }
+}
+
+#define MHA(n) "batch=1,heads_q=2,heads_kv=2,n_q=" #n ",n_kv=" #n ",d=64,causal=1,mask=none,logits=normal"
+#define LIN(n) "batch=1,heads=2,n=" #n ",d=64,dv=64,causal=1,dist=gaussian"
+
+Test(reproduce, speed_ratio_follows_the_rows)
+{
+    add_row("mha", "mha_flash_avx512", MHA(2048), 2, 10e6, AB_VERDICT_PASS);
+    add_row("linear_attn", "linear_attn_avx512", LIN(2048), 2, 2e6, AB_VERDICT_PASS);
+    const struct ab_claim_result *r = judge("A7.speed");
+    cr_expect_eq(r->verdict, AB_CLAIM_SUPPORTED, "%s", r->measured_text);
+    cr_expect_float_eq(r->measured, 5.0, 1e-9);
+    /* the slower linear variant is not the one judged; a faster exact one is */
+    add_row("mha", "mha_other", MHA(2048), 2, 5e6, AB_VERDICT_PASS);
+    r = judge("A7.speed");
+    cr_expect_float_eq(r->measured, 2.5, 1e-9);
+    cr_expect_eq(r->verdict, AB_CLAIM_CONTRADICTED, "2.5x < 0.9 x 3.2");
+}
+
+Test(reproduce, a_failed_row_is_never_used)
+{
+    add_row("mha", "mha_flash_avx512", MHA(2048), 2, 10e6, AB_VERDICT_PASS);
+    /* a "faster" linear kernel that computed the wrong answer */
+    add_row("linear_attn", "linear_attn_avx512", LIN(2048), 2, 1e3, AB_VERDICT_FAIL);
+    const struct ab_claim_result *r = judge("A7.speed");
+    cr_expect_eq(r->verdict, AB_CLAIM_NOT_MEASURABLE, "%s", r->measured_text);
+    cr_expect(strstr(r->measured_text, "failed verification") != NULL, "%s", r->measured_text);
+    cr_expect(isnan(r->measured));
+}
+
+Test(reproduce, verified_claim_contradicted_by_a_failure)
+{
+    const char *gate = "tokens=4096,d_model=1024,experts=8,k=2,gate=softmax_topk,renorm=0,tau_pct=30,top_p_pct=50,"
+                       "cap_pct=0,dist=normal,spread=10";
+    add_row("moe_route", "moe_route_fast", gate, 2, 1e5, AB_VERDICT_FAIL);
+    const struct ab_claim_result *r = judge("A4.gate");
+    cr_expect_eq(r->verdict, AB_CLAIM_CONTRADICTED, "%s", r->measured_text);
+}
+
+Test(reproduce, growth_exponent)
+{
+    /* exponents are fitted on the one-thread series */
+    for (int n = 256; n <= 4096; n *= 2) {
+        char s[256];
+        snprintf(s, sizeof s, "batch=1,heads_q=2,heads_kv=2,n_q=%d,n_kv=%d,d=64,causal=1,mask=none,logits=normal", n, n);
+        add_row("mha", "mha_flash_avx512", s, 1, 1e-3 * (double)n * n, AB_VERDICT_PASS);
+        snprintf(s, sizeof s, "batch=1,heads=2,n=%d,d=64,dv=64,causal=1,dist=gaussian", n);
+        /* "linear" that is really quadratic: A7.growth must say so */
+        add_row("linear_attn", "linear_attn_avx512", s, 1, 1e-3 * (double)n * n, AB_VERDICT_PASS);
+    }
+    const struct ab_claim_result *r = judge("A6.growth");
+    cr_expect_eq(r->verdict, AB_CLAIM_SUPPORTED, "%s", r->measured_text);
+    cr_expect_float_eq(r->measured, 2.0, 1e-6);
+    r = judge("A7.growth");
+    cr_expect_eq(r->verdict, AB_CLAIM_CONTRADICTED, "%s", r->measured_text);
+}
+
+Test(reproduce, route_mean_uses_the_metric)
+{
+    const char *thr = "tokens=4096,d_model=1024,experts=4,k=4,gate=threshold,renorm=0,tau_pct=30,top_p_pct=50,"
+                      "cap_pct=0,dist=normal,spread=10";
+    add_row("moe_route", "moe_route_fast", thr, 2, 1e5, AB_VERDICT_PASS);
+    add_metric("moe_route", thr, "experts_per_token_mean", 1.05);
+    cr_expect_eq(judge("A2.r1_experts")->verdict, AB_CLAIM_SUPPORTED);
+    fx.res.metrics[0].value = 1.4;
+    cr_expect_eq(judge("A2.r1_experts")->verdict, AB_CLAIM_CONTRADICTED);
+}
+
+Test(reproduce, article_numbers_that_cannot_hold)
+{
+    /* 2.6B active of 13B with top-2 of 8: at least 13 x 2/8 = 3.25B */
+    const struct ab_claim_result *r = judge("A4.active");
+    cr_expect_eq(r->verdict, AB_CLAIM_INCONSISTENT, "%s", r->measured_text);
+    /* "reduced to $3.5M" from $2M */
+    cr_expect_eq(judge("B8.training")->verdict, AB_CLAIM_INCONSISTENT);
+    /* the article's attention code has no softmax */
+    r = judge("B1.code");
+    cr_expect_eq(r->verdict, AB_CLAIM_CONTRADICTED);
+    cr_expect_gt(r->measured, 0.5, "relative error %g", r->measured);
+}
+
+Test(reproduce, predictions_needed_then_scored)
+{
+    const struct ab_claim_result *r = judge("B5.glue");
+    cr_expect_eq(r->verdict, AB_CLAIM_NEEDS_PREDICTIONS);
+    struct ab_repro_inputs in = {.res = &fx.res, .models = fx.models, .n_models = fx.n_models, .plan = &fx.plan};
+    in.scores = (struct ab_repro_scores){88.0, 91.9, NAN, NAN, "v3", "r1"};
+    ab_reproduce_evaluate(&fx.claims, &in, fx.out);
+    for (size_t i = 0; i < fx.claims.n; i++) {
+        if (strcmp(fx.claims.items[i].id, "B5.glue") == 0)
+            cr_expect_eq(fx.out[i].verdict, AB_CLAIM_SUPPORTED, "%s", fx.out[i].measured_text);
+        if (strcmp(fx.claims.items[i].id, "A1.retention") == 0)
+            cr_expect_eq(fx.out[i].verdict, AB_CLAIM_SUPPORTED, "%s", fx.out[i].measured_text);
+        if (strcmp(fx.claims.items[i].id, "B5.superglue") == 0)
+            cr_expect_eq(fx.out[i].verdict, AB_CLAIM_NEEDS_PREDICTIONS);
+    }
+}
+
+Test(reproduce, no_run_no_measured_verdict)
+{
+    struct ab_repro_inputs in = {.res = NULL, .models = fx.models, .n_models = fx.n_models, .plan = &fx.plan};
+    in.scores = (struct ab_repro_scores){NAN, NAN, NAN, NAN, NULL, NULL};
+    ab_reproduce_evaluate(&fx.claims, &in, fx.out);
+    for (size_t i = 0; i < fx.claims.n; i++) {
+        const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fx.claims.items[i].test, "kind"));
+        bool measured = strcmp(kind, "speed_ratio") == 0 || strcmp(kind, "growth") == 0 ||
+                        strcmp(kind, "verified") == 0 || strcmp(kind, "fidelity") == 0 ||
+                        strcmp(kind, "layer_ratio") == 0 || strcmp(kind, "route_mean") == 0;
+        if (measured)
+            cr_expect_eq(fx.out[i].verdict, AB_CLAIM_NOT_MEASURABLE, "%s judged without a run: %s",
+                         fx.claims.items[i].id, fx.out[i].measured_text);
+    }
+}
+
+Test(reproduce, bad_claims_file_named)
+{
+    char path[] = "/tmp/ab_claims_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *fp = fdopen(fd, "w");
+    fputs("{\"claims\": [{\"id\": \"X1\", \"claim\": \"X1\", \"article\": \"A\", \"text\": \"t\", \"quantity\": \"q\","
+          " \"unit\": \"x\", \"rule\": \"r\", \"claimed\": 1, \"test\": {\"kind\": \"vibes\"}}]}",
+          fp);
+    fclose(fp);
+    struct ab_claims c;
+    struct ab_error err = {0};
+    cr_expect_eq(ab_claims_load(path, &c, &err), AB_EPARSE);
+    cr_expect(strstr(err.msg, path) && strstr(err.msg, "test.kind") && strstr(err.msg, "vibes"), "%s", err.msg);
+    fp = fopen(path, "w");
+    fputs("{\"claims\": [{\"id\": \"X1\", \"claim\": \"X1\", \"article\": \"A\", \"quantity\": \"q\"}]}", fp);
+    fclose(fp);
+    cr_expect_eq(ab_claims_load(path, &c, &err), AB_EPARSE);
+    cr_expect(strstr(err.msg, "\"text\"") != NULL, "%s", err.msg);
+    remove(path);
+}
