@@ -19,6 +19,7 @@ int ab__cli_compare(int argc, char **argv);
 int ab__cli_ab(int argc, char **argv);
 int ab__cli_spread(int argc, char **argv);
 int ab__cli_model(int argc, char **argv);
+int ab__cli_report(int argc, char **argv);
 int ab__cli_scale(int argc, char **argv); /* hidden: doctored copies of a run */
 int ab__cli_reproduce(int argc, char **argv);
 

@@ -38,6 +38,7 @@ static const struct verb verbs[] = {
     {"reproduce", ab__cli_reproduce, "the articles' V3-vs-R1 claims, each beside its measurement, with a verdict"},
     {"spread", ab__cli_spread, "how far the medians of the same items move between separate runs"},
     {"model", ab__cli_model, "analytic figures of model configurations: parameters, FLOPs, memory at N tokens"},
+    {"report", ab__cli_report, "one run folder as report.md and report.html with plots"},
     {"_scale", ab__cli_scale, NULL},  /* hidden: scaled copies of a run, for power checks */
 };
 

@@ -199,12 +199,32 @@ enum ab_status ab_plot_roofline_ops_svg(const char *title, const char *op_unit, 
     snprintf(note, sizeof note, "ridge point %.3g %s/byte; %zu of %zu points drawable", ridge, op, n_ok, n_points);
     snprintf(x_label, sizeof x_label, "arithmetic intensity (%s/byte)", op);
     snprintf(y_label, sizeof y_label, "G%s/s", op);
-    struct ab_plot_series series[3] = {
-        {.label = cmp_label, .x = cmp_x, .y = cmp_y, .n = 2},
-        {.label = mem_label, .x = mem_x, .y = mem_y, .n = 2, .dashed = true},
-        {.label = "kernels (measured)", .x = px, .y = py, .n = n_points, .points_only = true,
-         .point_labels = point_labels},
-    };
+    /* Labelled points are a legend entry each (glyph and colour), up to what the legend
+     * holds: text beside points crowded at one intensity lands far from its point. Past
+     * that, or without labels, one series with the labels beside the points. */
+    bool own_entries = point_labels && n_ok <= AB__ROOFLINE_MAX_ENTRIES;
+    size_t n_series = 2 + (own_entries ? n_ok : n_ok ? 1 : 0);
+    struct ab_plot_series *series = ab_calloc(n_series, sizeof *series);
+    if (!series) {
+        ab_free(px);
+        ab_free(py);
+        return ab_error_set(err, AB_ENOMEM, "out of memory drawing '%s'", path ? path : "");
+    }
+    series[0] = (struct ab_plot_series){.label = cmp_label, .x = cmp_x, .y = cmp_y, .n = 2};
+    series[1] = (struct ab_plot_series){.label = mem_label, .x = mem_x, .y = mem_y, .n = 2, .dashed = true};
+    if (own_entries) {
+        size_t k = 2;
+        for (size_t i = 0; i < n_points; i++) {
+            if (!(isfinite(px[i]) && px[i] > 0.0 && isfinite(py[i]) && py[i] > 0.0))
+                continue;
+            const char *label = point_labels[i] && point_labels[i][0] ? point_labels[i] : "(unnamed)";
+            series[k++] = (struct ab_plot_series){.label = label, .x = &px[i], .y = &py[i], .n = 1,
+                                                  .points_only = true};
+        }
+    } else if (n_ok) {
+        series[2] = (struct ab_plot_series){.label = "kernels (measured)", .x = px, .y = py, .n = n_points,
+                                            .points_only = true, .point_labels = point_labels};
+    }
     struct ab_plot plot = {
         .title = title,
         .x_label = x_label,
@@ -212,10 +232,11 @@ enum ab_status ab_plot_roofline_ops_svg(const char *title, const char *op_unit, 
         .log_x = true,
         .log_y = true,
         .series = series,
-        .n_series = n_ok ? 3 : 2,  /* no drawable point: the ceilings alone, not an empty entry */
+        .n_series = n_series,  /* no drawable point: the ceilings alone, not an empty entry */
         .note = note,
     };
     enum ab_status st = ab_plot_svg(&plot, path, err);
+    ab_free(series);
     ab_free(px);
     ab_free(py);
     return st;

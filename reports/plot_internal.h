@@ -14,6 +14,9 @@ struct ab__plot_frame {
     double x_tick;        /* 0: the backend chooses; 1 for small integral x (thread counts) */
 };
 
+/* Labelled roofline points get a legend entry each up to this many (the legend's height). */
+#define AB__ROOFLINE_MAX_ENTRIES 20
+
 /* The drawn coordinate of v on an axis, or NaN when it cannot be drawn there. */
 double ab__plot_coord(double v, bool log_axis);
 

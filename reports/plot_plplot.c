@@ -29,7 +29,7 @@
 #include "plot_internal.h"
 
 enum {
-    PAGE_W_PX = 1000,
+    PAGE_W_PX = 1100,
     PAGE_H_PX = 560,
     COL_BG = 0,
     COL_INK = 1,
@@ -221,7 +221,7 @@ static bool draw(const struct ab_plot *plot, const struct ab__plot_frame *f, cha
     struct axes axes = {plot->log_x, plot->log_y, f->x_max - f->x_min, f->y_max - f->y_min};
     pladv(0);
     /* Room on the right for the legend, on the left for the y label. */
-    plvpor(0.08, 0.62, 0.12, 0.86);
+    plvpor(0.08, 0.58, 0.12, 0.86);
     plwind(f->x_min, f->x_max, f->y_min, f->y_max);
     plschr(0.0, 0.75);
     plcol0(COL_GRID);
@@ -234,7 +234,7 @@ static bool draw(const struct ab_plot *plot, const struct ab__plot_frame *f, cha
     plslabelfunc(NULL, NULL);
     plschr(0.0, 0.85);
     plmtex("b", 3.2, 0.5, 0.5, texts[1]);
-    plmtex("l", 5.2, 0.5, 0.5, texts[2]);
+    plmtex("l", 4.6, 0.5, 0.5, texts[2]);
     plschr(0.0, 1.0);
     plmtex("t", plot->note ? 2.8 : 1.4, 0.5, 0.5, texts[0]);
     if (plot->note) {
@@ -293,11 +293,11 @@ static bool draw(const struct ab_plot *plot, const struct ab__plot_frame *f, cha
 
     PLINT *text_colours = colours;  /* legend text in the series' colour */
     PLFLT legend_w, legend_h;
-    plschr(0.0, 0.7);
+    plschr(0.0, 0.62);
     /* Right of the viewport, top aligned: "inside, left" with an offset past the right edge
      * (PLplot's "outside, top" puts it above the plot). */
     pllegend(&legend_w, &legend_h, PL_LEGEND_BACKGROUND, PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_INSIDE,
-             1.02, 0.0, 0.06, COL_BG, COL_INK, 1, 0, 0, (PLINT)n_leg, opt, 0.8, 0.9, 2.0, 0.0, text_colours,
+             1.02, 0.0, 0.05, COL_BG, COL_INK, 1, 0, 0, (PLINT)n_leg, opt, 0.8, 0.7, 2.0, 0.0, text_colours,
              (const char *const *)(texts + 4), NULL, NULL, NULL, NULL, colours, styles, widths, colours, scales,
              numbers, symbols);
 done:

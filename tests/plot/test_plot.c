@@ -135,10 +135,21 @@ Test(plot, roofline_has_ceilings_points_and_labels)
     cr_expect_eq(count_text(doc, "GFLOP/s"), 1);
     cr_expect_eq(count_text(doc, "compute peak 171.4 GFLOP/s"), 1);
     cr_expect_eq(count_text(doc, "memory bandwidth 28.7 GB/s"), 1);
-    cr_expect_eq(count_text(doc, "kernels (measured)"), 1);
-    cr_expect_eq(count_text(doc, ab_plot_glyph(0)), 2 + 1, "two drawable points plus the legend's");
+    /* Each drawable point is a legend entry: its glyph on the plot and in the legend. */
+    cr_expect_eq(count_text(doc, ab_plot_glyph(0)), 2);
+    cr_expect_eq(count_text(doc, ab_plot_glyph(1)), 2);
+    cr_expect_eq(count_text(doc, ab_plot_glyph(2)), 0, "the undrawable point is not drawn");
     cr_expect_eq(count_text(doc, "gemm_f32_avx512"), 1);
+    cr_expect_eq(count_text(doc, "gemm_f32_ref"), 1);
     cr_expect_eq(count_text(doc, "never timed"), 0);
+    xmlFreeDoc(doc);
+
+    /* Without labels: one series, a glyph per drawable point plus the legend's. */
+    cr_assert_eq(ab_plot_roofline_svg("roofline of the run", 171.4e9, 28.7e9, NULL, intensity, rate, 3, path, &err),
+                 AB_OK, "%s", err.msg);
+    doc = svg_read(path);
+    cr_expect_eq(count_text(doc, "kernels (measured)"), 1);
+    cr_expect_eq(count_text(doc, ab_plot_glyph(0)), 2 + 1);
     xmlFreeDoc(doc);
     unlink(path);
 }

@@ -64,7 +64,10 @@ AB_API enum ab_status ab_plot_svg(const struct ab_plot *plot, const char *path, 
 /*
  * Roofline helper: a machine's compute peak (FLOP/s) and bandwidth (B/s) lines plus
  * points, log-log, intensity in FLOP/byte on x and GFLOP/s on y (the labels say so).
- * Points with a nonpositive or NaN coordinate are skipped; point_labels may be NULL.
+ * Points with a nonpositive or NaN coordinate are skipped. With point_labels (n_points
+ * entries) each drawable point is a legend entry of its own (glyph ab_plot_glyph(i) for
+ * the i-th drawable point), up to 20 points; past that, or with point_labels NULL, the
+ * points are one series "kernels (measured)" with any labels written beside them.
  */
 AB_API enum ab_status ab_plot_roofline_svg(const char *title, double peak_flops, double bw_bytes_s,
                                           const char *const *point_labels, const double *intensity_flop_per_byte,
