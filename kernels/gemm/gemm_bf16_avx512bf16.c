@@ -15,8 +15,8 @@
  *     at a fixed row stride; a row's pair q is one 32-bit word, broadcast to all lanes.
  *     Zero times zero in the pad keeps the tail exact (no garbage, no NaN).
  *   - Micro-kernel: a 6 x 64 tile of C in 24 zmm accumulators; per k pair 4 loads of B,
- *     6 broadcasts of A, 24 vdpbf16ps (48 multiply-adds per lane-pair, twice an FP32
- *     FMA's work per instruction), enough independent chains to cover its latency.
+ *     6 broadcasts of A, 24 vdpbf16ps (each 16 lanes x 2 multiply-adds: twice an FP32
+ *     FMA's work per instruction) on 24 independent chains to cover their latency.
  *     Edges use instantiations for 1..6 rows x 1..4 vectors, masked C loads/stores.
  *   - Cache blocking read from the CPU (cpu.h), never hard-coded: kc so that the A panel
  *     (MR x kc BF16) takes about 3/16 of L1d and stays there while B streams past it
