@@ -99,6 +99,10 @@ int ab__cli_merge(int argc, char **argv)
     printf("wrote %s/merged.csv and %s/procurement.md: %zu machines from %zu runs (%zu superseded by a newer run "
            "of the same machine), %zu rows\n",
            out_dir, out_dir, sum.n_machines, sum.n_runs, sum.n_runs_superseded, sum.n_rows);
+    if (sum.plot_note[0])
+        printf("some plots not drawn (%zu drawn): %s\n", sum.n_plots, sum.plot_note);
+    else
+        printf("%zu plots in %s/plots\n", sum.n_plots, out_dir);
 done:
     ab_catalogue_release(&cat);
     ab_free(pairs);

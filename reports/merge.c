@@ -12,6 +12,7 @@
  * not a measured power: "per TDP watt" says so in its name. Every NA carries its reason
  * in the row's note.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "archbench/alloc.h"
+#include "archbench/plot.h"
 #include "archbench/procure.h"
 #include "archbench/report.h"
 #include "archbench/results.h"
@@ -104,6 +106,194 @@ static void fmt(char *out, size_t n, double v, int digits, const char *suffix)
         snprintf(out, n, "NA");
     else
         snprintf(out, n, "%.*g%s", digits, v, suffix);
+}
+
+/* ---- plots ---------------------------------------------------------------------------------- */
+
+#define MAX_GROUPS 64
+
+struct group {
+    char family[32];
+    int threads;
+};
+
+/* One line in procurement.md for a figure: the link, or why it is not there. */
+static void figure_line(FILE *m, enum ab_status pst, const char *file, const char *title, const struct ab_error *perr,
+                        struct ab_merge_summary *sum)
+{
+    if (pst == AB_OK) {
+        fprintf(m, "![%s](plots/%s)\n\n", title, file);
+        sum->n_plots++;
+    } else {
+        fprintf(m, "%s: plot NA (%s)\n\n", title, perr->msg);
+        if (!sum->plot_note[0])
+            snprintf(sum->plot_note, sizeof sum->plot_note, "%s", perr->msg);
+    }
+}
+
+/*
+ * Throughput by machine, one plot per (family, threads): x is the machine's number in the
+ * table above, a line per item joining its rate on each machine; and a roofline per
+ * machine, compute kind and thread count against that machine's own measured peaks.
+ * Plot failures are figures NA with the reason, not errors: the tables are the result.
+ */
+/* A legend label: the kernel and the first three shape parameters ("..." when cut), as the
+ * plot's legend has room for about 50 characters; the tables have the full shape. */
+static void item_label(char *out, size_t n, const struct ab_result_key *key)
+{
+    size_t cut = 0, commas = 0;
+    while (key->shape[cut] && !(key->shape[cut] == ',' && ++commas == 3))
+        cut++;
+    snprintf(out, n, "%s %.*s%s", key->kernel, (int)cut, key->shape, key->shape[cut] ? ",..." : "");
+}
+
+static enum ab_status merge_plots(FILE *m, const struct run_info *runs, size_t n, const char *out_dir,
+                                  struct ab_merge_summary *sum, struct ab_error *err)
+{
+    enum ab_status st = AB_OK;
+    char path[PATH_BYTES];
+    snprintf(path, sizeof path, "%s/plots", out_dir);
+    if ((st = make_dir(path, err)) != AB_OK)
+        return st;
+    const char *why = NULL;
+    if (!ab_plot_available(&why)) {
+        fprintf(m, "Plots NA: %s.\n\n", why);
+        snprintf(sum->plot_note, sizeof sum->plot_note, "%s", why);
+        return AB_OK;
+    }
+    size_t *kept = ab_calloc(n, sizeof *kept);
+    double *x = ab_calloc(n, sizeof *x);
+    struct group *groups = ab_calloc(MAX_GROUPS, sizeof *groups);
+    size_t n_kept = 0, n_groups = 0, n_items_max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (runs[i].superseded_by < 0)
+            n_items_max += runs[i].res.n_rows;
+    struct ab_plot_series *series = ab_calloc(n_items_max + 1, sizeof *series);
+    double *y = ab_calloc((n_items_max + 1) * (n ? n : 1), sizeof *y);
+    char (*labels)[384] = ab_calloc(n_items_max + 1, sizeof *labels);
+    const char **point_labels = ab_calloc(n_items_max + 1, sizeof *point_labels);
+    double *ix = ab_calloc(n_items_max + 1, sizeof *ix), *iy = ab_calloc(n_items_max + 1, sizeof *iy);
+    if (!kept || !x || !groups || !series || !y || !labels || !point_labels || !ix || !iy) {
+        st = ab_error_set(err, AB_ENOMEM, "out of memory drawing the plots");
+        goto done;
+    }
+    char mapping[1024] = "machines: ";
+    for (size_t i = 0; i < n; i++) {
+        if (runs[i].superseded_by >= 0)
+            continue;
+        x[n_kept] = (double)(n_kept + 1);
+        size_t len = strlen(mapping);
+        snprintf(mapping + len, sizeof mapping - len, "%s%zu = %s", n_kept ? ", " : "", n_kept + 1,
+                 runs[i].res.ctx.machine_id);
+        kept[n_kept++] = i;
+        for (size_t k = 0; k < runs[i].res.n_rows && n_groups < MAX_GROUPS; k++) {
+            const struct ab_result_key *key = &runs[i].res.rows[k].key;
+            if (strcmp(key->family, "peak") == 0)
+                continue;
+            size_t g = 0;
+            while (g < n_groups && !(strcmp(groups[g].family, key->family) == 0 && groups[g].threads == key->threads))
+                g++;
+            if (g == n_groups) {
+                snprintf(groups[g].family, sizeof groups[g].family, "%s", key->family);
+                groups[g].threads = key->threads;
+                n_groups++;
+            }
+        }
+    }
+    fprintf(m, "\n## Plots\n\nThroughput by machine (%s); measured, median of each run.\n\n", mapping);
+    for (size_t g = 0; g < n_groups; g++) {
+        size_t n_series = 0;
+        bool int8 = false;
+        for (size_t q = 0; q < n_kept; q++) {
+            const struct ab_results *res = &runs[kept[q]].res;
+            for (size_t k = 0; k < res->n_rows; k++) {
+                const struct ab_result_row *row = &res->rows[k];
+                if (strcmp(row->key.family, groups[g].family) != 0 || row->key.threads != groups[g].threads)
+                    continue;
+                bool seen = false;
+                for (size_t p = 0; p < q && !seen; p++)
+                    seen = ab_results_find(&runs[kept[p]].res, &row->key) != NULL;
+                if (seen)
+                    continue;
+                int8 = row->compute_kind == AB_COMPUTE_INT8;
+                double *ys = &y[n_series * n_kept];
+                for (size_t r = 0; r < n_kept; r++) {
+                    const struct ab_result_row *o = ab_results_find(&runs[kept[r]].res, &row->key);
+                    ys[r] = o && o->timed ? (int8 ? o->gops : o->gflops) : (double)NAN;
+                }
+                item_label(labels[n_series], sizeof labels[n_series], &row->key);
+                series[n_series] = (struct ab_plot_series){
+                    .label = labels[n_series], .x = x, .y = ys, .n = n_kept, .points_only = n_kept < 2};
+                n_series++;
+            }
+        }
+        char title[160], file[160];
+        snprintf(title, sizeof title, "%s, %d thread%s: throughput by machine", groups[g].family, groups[g].threads,
+                 groups[g].threads == 1 ? "" : "s");
+        snprintf(file, sizeof file, "throughput_%s_t%d.svg", groups[g].family, groups[g].threads);
+        struct ab_plot plot = {.title = title, .x_label = "machine (number in the table)",
+                               .y_label = int8 ? "GOP/s (measured)" : "GFLOP/s (measured)", .log_y = true,
+                               .series = series, .n_series = n_series, .note = mapping};
+        snprintf(path, sizeof path, "%s/plots/%s", out_dir, file);
+        struct ab_error perr = {0};
+        enum ab_status pst = ab_plot_svg(&plot, path, &perr);
+        figure_line(m, pst, file, title, &perr, sum);
+    }
+    fprintf(m, "Roofline per machine, against that machine's own measured peaks (FP32 FMA or INT8 dot probe, "
+               "triad bandwidth) at the thread count.\n\n");
+    for (size_t q = 0; q < n_kept; q++) {
+        const struct ab_results *res = &runs[kept[q]].res;
+        for (size_t pk = 0; pk < res->ctx.n_peaks; pk++) {
+            const struct ab_result_peak *peak = &res->ctx.peaks[pk];
+            for (int kind = 0; kind < AB_COMPUTE_KIND_COUNT; kind++) {
+                size_t k_pts = 0;
+                for (size_t k = 0; k < res->n_rows; k++) {
+                    const struct ab_result_row *row = &res->rows[k];
+                    if (strcmp(row->key.family, "peak") == 0 || row->key.threads != peak->threads ||
+                        (int)row->compute_kind != kind || !row->timed ||
+                        (row->verdict != AB_VERDICT_PASS && row->verdict != AB_VERDICT_REFERENCE))
+                        continue;
+                    double rate = kind == AB_COMPUTE_INT8 ? row->gops : row->gflops;
+                    if (!(rate > 0.0) || !(row->flops_per_byte > 0.0))
+                        continue;
+                    item_label(labels[k_pts], sizeof labels[k_pts], &row->key);
+                    point_labels[k_pts] = labels[k_pts];
+                    ix[k_pts] = row->flops_per_byte;
+                    iy[k_pts] = rate * 1e9;
+                    k_pts++;
+                }
+                if (!k_pts)
+                    continue;
+                bool int8 = kind == AB_COMPUTE_INT8;
+                double peak_g = int8 ? peak->int8_gops : peak->fp32_gflops;
+                char title[256], file[256];
+                snprintf(title, sizeof title, "roofline of %s, %s, %d thread%s", res->ctx.machine_id,
+                         int8 ? "INT8" : "FP32", peak->threads, peak->threads == 1 ? "" : "s");
+                snprintf(file, sizeof file, "roofline_%s_%s_t%d.svg", res->ctx.machine_id, int8 ? "int8" : "fp32",
+                         peak->threads);
+                for (char *c = file; *c; c++) /* machine ids come from other machines' files */
+                    if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
+                        *c = '_';
+                snprintf(path, sizeof path, "%s/plots/%s", out_dir, file);
+                struct ab_error perr = {0};
+                enum ab_status pst = ab_plot_roofline_ops_svg(title, int8 ? "OP" : "FLOP", peak_g * 1e9,
+                                                              peak->triad_gbytes_per_s * 1e9, point_labels, ix, iy,
+                                                              k_pts, path, &perr);
+                figure_line(m, pst, file, title, &perr, sum);
+            }
+        }
+    }
+done:
+    ab_free(kept);
+    ab_free(x);
+    ab_free(groups);
+    ab_free(series);
+    ab_free(y);
+    ab_free(labels);
+    ab_free(point_labels);
+    ab_free(ix);
+    ab_free(iy);
+    return st;
 }
 
 enum ab_status ab_merge_runs(const struct ab_merge_options *opt, struct ab_merge_summary *out_sum,
@@ -338,6 +528,8 @@ enum ab_status ab_merge_runs(const struct ab_merge_options *opt, struct ab_merge
     }
     fprintf(m, "\nFLOP per joule per item is in merged.csv (energy_per_j, with energy_source and energy_note); NA "
                "where the machine had no energy counter and no estimate was asked for.\n");
+    if ((st = merge_plots(m, runs, n, opt->out_dir, &sum, err)) != AB_OK)
+        goto done;
     fprintf(m, "\nReproduce: `archbench merge");
     for (size_t i = 0; i < n; i++)
         fprintf(m, " %s", runs[i].dir);
@@ -354,7 +546,6 @@ enum ab_status ab_merge_runs(const struct ab_merge_options *opt, struct ab_merge
     md_open = false;
     if ((st = ab_atomic_commit(&md, err)) != AB_OK)
         goto done;
-    snprintf(sum.plot_note, sizeof sum.plot_note, "no plots yet");
     if (out_sum)
         *out_sum = sum;
 done:

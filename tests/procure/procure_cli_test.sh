@@ -128,6 +128,20 @@ import csv, sys
 r = [float(x['measured_rate']) for x in csv.DictReader(open(sys.argv[1])) if x['kernel'] == 'gemm_f32_avx512' and x['shape'].startswith('m=1024,') and x['threads'] == '1']
 sys.exit(0 if len(r) == 2 and abs(r[0] / r[1] - 1.5) < 1e-6 else 1)" "$m"
 expect "procurement.md has a column per machine" grep -q '^| family | kernel | shape | threads | vm-49d35dea1f3cad99 | node-b-0123456789abcdef |' "$t/m1/procurement.md"
+if grep -q "^Plots NA" "$t/m1/procurement.md"; then
+    echo "ok: plots NA (built without PLplot), and procurement.md says so"
+else
+    # PLplot writes text as character references: parse the SVG, one line per <text>
+    python3 -c "
+import sys, xml.etree.ElementTree as ET
+for e in ET.parse(sys.argv[1]).iter('{http://www.w3.org/2000/svg}text'):
+    print(''.join(e.itertext()))" "$t/m1/plots/throughput_gemm_f32_t1.svg" > "$t/svg_text"
+    expect "throughput-by-machine plot drawn with its title" grep -qx "gemm_f32, 1 thread: throughput by machine" "$t/svg_text"
+    expect "the plot names the machines" grep -q "1 = vm-49d35dea1f3cad99, 2 = node-b-0123456789abcdef" "$t/svg_text"
+    expect "the plot's legend names an item" grep -qxF "gemm_f32_avx512 m=1024,n=1024,k=1024,..." "$t/svg_text"
+    expect "a roofline per machine" test -s "$t/m1/plots/roofline_node-b-0123456789abcdef_fp32_t1.svg"
+    expect "procurement.md links the plots" grep -q "](plots/throughput_gemm_f32_t2.svg)" "$t/m1/procurement.md"
+fi
 
 # same machine twice: the newer run wins, stated
 cp -r "$run" "$t/a_old"

@@ -96,7 +96,7 @@ struct ab_merge_summary {
     size_t n_runs, n_machines, n_rows;
     size_t n_runs_superseded;     /* older runs of a machine that a newer run replaced */
     size_t n_plots;
-    char plot_note[256];          /* why plots are missing, "" when drawn */
+    char plot_note[AB_ERROR_MSG_BYTES]; /* why a plot is missing (the first reason), "" when all drawn */
 };
 
 /*
