@@ -69,8 +69,8 @@ static double rate_of(const struct ab_result_row *row)
 
 static const char *const csv_header[] = {
     "run_id", "machine_id", "cpu_model", "device", "family", "kernel", "variant", "shape", "threads", "verified",
-    "measured_median_ns", "measured_rate", "measured_rate_unit", "measured_bound", "measured_pct_bound",
-    "energy_source", "energy_per_j", "energy_note", "device_tdp_w", "rate_per_tdp_w", "device_price_usd",
+    "measured_median_ns", "measured_rate", "measured_rate_unit", "measured_tokens_per_s", "measured_bound",
+    "measured_pct_bound", "energy_source", "flop_per_j", "energy_note", "device_tdp_w", "rate_per_tdp_w", "device_price_usd",
     "rate_per_usd", "catalogue_source", "note",
 };
 #define N_COLS (sizeof csv_header / sizeof csv_header[0])
@@ -410,6 +410,7 @@ enum ab_status ab_merge_runs(const struct ab_merge_options *opt, struct ab_merge
             ab_csv_f64(&w, row->timed ? row->median_ns : (double)NAN);
             ab_csv_f64(&w, rate);
             ab_csv_str(&w, row->compute_kind == AB_COMPUTE_INT8 ? "GOP/s" : "GFLOP/s");
+            ab_csv_f64(&w, row->timed ? row->tokens_per_s : (double)NAN);
             ab_csv_str(&w, ab_bound_name(row->bound));
             ab_csv_f64(&w, row->pct_bound);
             ab_csv_str(&w, row->energy_source[0] ? row->energy_source : "NA");
@@ -526,7 +527,7 @@ enum ab_status ab_merge_runs(const struct ab_merge_options *opt, struct ab_merge
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(r->res.ctx.json, "energy");
         fprintf(m, "| %s | %s | %s |\n", r->res.ctx.machine_id, json_str(e, "source"), json_str(e, "reason"));
     }
-    fprintf(m, "\nFLOP per joule per item is in merged.csv (energy_per_j, with energy_source and energy_note); NA "
+    fprintf(m, "\nFLOP (OP for INT8 families) per joule per item is in merged.csv (flop_per_j, with energy_source and energy_note); NA "
                "where the machine had no energy counter and no estimate was asked for.\n");
     if ((st = merge_plots(m, runs, n, opt->out_dir, &sum, err)) != AB_OK)
         goto done;
