@@ -437,7 +437,9 @@ enum ab_status ab_merge_runs(const struct ab_merge_options *opt, struct ab_merge
                "run_id) is used and the others are listed as superseded, not pooled. %% of bound is against each "
                "machine's own peaks, measured in its own run. Per TDP watt and per dollar divide the measured "
                "throughput by the catalogue device the machine was matched to with --machine-device; TDP is a "
-               "rating, not measured power.\n\n");
+               "rating, not measured power. They divide by the whole device's TDP and price, whatever share of it "
+               "the run's threads used: compare machines per watt and per dollar only where each run used the whole "
+               "device, or where the device row is itself a share (a per-core row for a VM slice).\n\n");
     fprintf(m, "## Machines\n\n| machine_id | host | CPU model | run_id | date | run folder | catalogue device |\n"
                "|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++) {
