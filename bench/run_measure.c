@@ -210,7 +210,9 @@ void ab__row_init(const struct ab__runner *r, const struct ab__item *it, const s
     row->tokens = fam->tokens ? fam->tokens(&pc->shape) : NA_F64;
     if (!(row->tokens > 0.0))
         row->tokens = NA_F64;
-    row->compute_kind = fam->compute_peak == AB_PEAK_INT8 ? AB_COMPUTE_INT8 : AB_COMPUTE_FP32;
+    row->compute_kind = fam->compute_peak == AB_PEAK_INT8   ? AB_COMPUTE_INT8
+                        : fam->compute_peak == AB_PEAK_BF16 ? AB_COMPUTE_BF16
+                                                            : AB_COMPUTE_FP32;
     row->median_ns = row->min_ns = row->mad_ns = row->cv = row->ci_low_ns = row->ci_high_ns = NA_F64;
     row->ipc = NA_F64;
     row->timer_overhead_ns = r->timer_overhead_ns;

@@ -51,6 +51,7 @@
 #define AB_NEED_mha_unfused_openblas AB_HAVE_OPENBLAS
 #define AB_NEED_gemm_f32_onednn AB_HAVE_ONEDNN
 #define AB_NEED_gemm_i8_onednn AB_HAVE_ONEDNN
+#define AB_NEED_gemm_bf16_onednn AB_HAVE_ONEDNN
 #define AB_CAT2_(a, b) a##b
 #define AB_CAT_(a, b) AB_CAT2_(a, b)
 #define AB_IF_1_(row) row

@@ -21,6 +21,7 @@
 #define AB_FAMILY_LIST(FAMILY) \
     FAMILY(peak)                 \
     FAMILY(gemm_f32)             \
+    FAMILY(gemm_bf16)            \
     FAMILY(gemm_i8)              \
     FAMILY(moe_route)            \
     FAMILY(moe_ffn)              \
@@ -40,6 +41,12 @@
     BLAS(gemm_f32_openblas)                                                 \
     BLAS(gemm_f32_onednn)                                                   \
     REF(gemm_f32_ref)
+
+/* BF16 GEMM, FP32 accumulation (kernels/gemm) */
+#define AB_KERNELS_GEMM_BF16(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512BF16(gemm_bf16_avx512bf16)                                       \
+    BLAS(gemm_bf16_onednn)                                                 \
+    REF(gemm_bf16_ref)
 
 /* W8A8 INT8 GEMM (kernels/quant) */
 #define AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -113,6 +120,7 @@
 #define AB_KERNEL_LIST(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)     \
     AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
+    AB_KERNELS_GEMM_BF16(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)  \
     AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
     AB_KERNELS_MOE_ROUTE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)  \
     AB_KERNELS_MOE_FFN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \

@@ -467,12 +467,14 @@ static enum ab_status rooflines(struct docs *d, const struct ab_results *res, st
             }
             if (k == 0)
                 continue;
-            bool int8 = kind == AB_COMPUTE_INT8;
-            double peak_g = int8 ? peak->int8_gops : peak->fp32_gflops;
+            bool int8 = kind == AB_COMPUTE_INT8, bf16 = kind == AB_COMPUTE_BF16;
+            /* BF16 rows: their own plot, under the derived BF16 ceiling (results.h). */
+            double peak_g = int8 ? peak->int8_gops : bf16 ? AB_BF16_PER_FP32 * peak->fp32_gflops : peak->fp32_gflops;
+            const char *kind_name = int8 ? "INT8" : bf16 ? "BF16 (2x FP32 probe)" : "FP32";
             char title[160], file[64];
-            snprintf(title, sizeof title, "roofline, %s, %d thread%s", int8 ? "INT8" : "FP32", peak->threads,
+            snprintf(title, sizeof title, "roofline, %s, %d thread%s", kind_name, peak->threads,
                      peak->threads == 1 ? "" : "s");
-            snprintf(file, sizeof file, "roofline_%s_%dt.svg", int8 ? "int8" : "fp32", peak->threads);
+            snprintf(file, sizeof file, "roofline_%s_%dt.svg", int8 ? "int8" : bf16 ? "bf16" : "fp32", peak->threads);
             char path[PATH_BYTES];
             snprintf(path, sizeof path, "%s/plots/%s", d->out_dir, file);
             struct ab_error perr = {0};

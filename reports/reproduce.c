@@ -407,13 +407,35 @@ static void eval_crossover(const struct ab_claim *c, const cJSON *t, const struc
     r->verdict = ef < es ? AB_CLAIM_SUPPORTED : AB_CLAIM_CONTRADICTED;
 }
 
+/*
+ * FLOPs a layer row really did. The layer family counts its nominal k expert slots; a
+ * threshold gate fills fewer (its measured mean), so the expert FFN's share of the count
+ * is scaled by mean / k: the FLOP rate of an R1-like layer is otherwise overstated.
+ */
+double ab__repro_layer_flops(const struct ab_results *res, const struct ab_result_row *row)
+{
+    if (strcmp(row->key.family, "layer") != 0 || !strstr(row->key.shape, "ffn=threshold"))
+        return row->flops;
+    char sel[400];
+    snprintf(sel, sizeof sel, "layer:%s", row->key.shape);
+    double share = case_metric(res, sel, "flop_share_ffn"), mean = case_metric(res, sel, "experts_per_token_mean");
+    const struct ab_family *fam = ab_family_find("layer");
+    struct ab_shape s;
+    int ki = fam ? ab_param_index(fam, "k") : -1;
+    if (ki < 0 || ab_shape_parse(fam, row->key.shape, &s, NULL) != AB_OK || !(s.v[ki] > 0) || !isfinite(share) ||
+        !isfinite(mean))
+        return NAN; /* cannot correct: no figure rather than an overstated one */
+    return row->flops * (1.0 - share * (1.0 - mean / (double)s.v[ki]));
+}
+
 /* Full-model tokens/s from a layer measured at scaled width: the full model's FLOPs per
  * token at the layer's measured FLOP rate. */
-static double full_tokens_per_s(const struct ab_result_row *row, const struct ab_model *m, double tokens)
+static double full_tokens_per_s(const struct ab_results *res, const struct ab_result_row *row,
+                                const struct ab_model *m, double tokens)
 {
     struct ab_model_figures f;
     ab_model_analyse(m, tokens, &f);
-    double rate = row->flops / (row->median_ns * 1e-9);
+    double rate = ab__repro_layer_flops(res, row) / (row->median_ns * 1e-9);
     return rate / f.flops_per_token_prefill;
 }
 
@@ -440,7 +462,7 @@ static void eval_layer_ratio(const struct ab_claim *c, const cJSON *t, const str
         return;
     }
     double tokens = num(t, "tokens", 2048);
-    double tf = full_tokens_per_s(rf, mf, tokens), ts = full_tokens_per_s(rs, ms, tokens);
+    double tf = full_tokens_per_s(in->res, rf, mf, tokens), ts = full_tokens_per_s(in->res, rs, ms, tokens);
     r->measured = tf / ts;
     r->extrapolated = true;
     say(r->measured_text, sizeof r->measured_text,
@@ -449,7 +471,8 @@ static void eval_layer_ratio(const struct ab_claim *c, const cJSON *t, const str
     say(r->how, sizeof r->how,
         "law: full-model time per token = FLOPs per token (analytic, %.0f-token prompt) / FLOP rate of the scaled "
         "layer measured here ([%s %.1f GFLOP/s], [%s %.1f GFLOP/s])",
-        tokens, rf->key.kernel, rf->flops / rf->median_ns, rs->key.kernel, rs->flops / rs->median_ns);
+        tokens, rf->key.kernel, ab__repro_layer_flops(in->res, rf) / rf->median_ns, rs->key.kernel,
+        ab__repro_layer_flops(in->res, rs) / rs->median_ns);
     r->verdict = tf / ts >= c->claimed * (1.0 - num(t, "tol", 0.1)) ? AB_CLAIM_SUPPORTED : AB_CLAIM_CONTRADICTED;
 }
 

@@ -12,6 +12,8 @@ const struct ab_result_row *ab__repro_best(const struct ab_results *res, const c
 size_t ab__repro_series(const struct ab_results *res, const char *family, const char *param, const char *where,
                         int threads, double *n_out, double *t_out, size_t max);
 bool ab__repro_fit(const double *n, const double *t, size_t count, size_t use, double *slope, double *icpt);
+/* FLOPs a layer row really did (threshold gates: expert share scaled by the measured mean). */
+double ab__repro_layer_flops(const struct ab_results *res, const struct ab_result_row *row);
 const struct ab_model *ab__repro_model(const struct ab_repro_inputs *in, const char *id);
 
 /* The few configuration values the claims vary (reproduce_model.c). */

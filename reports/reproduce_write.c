@@ -347,6 +347,43 @@ static void write_article(FILE *fp, const char *article, const char *title, cons
     }
 }
 
+/* One layer per article model at scaled width: measured tokens/s, and the full model's
+ * tokens/s extrapolated by the stated law. */
+static void write_layers(FILE *fp, const struct ab_repro_inputs *in, int threads)
+{
+    if (!in->res || !in->plan || in->plan->n_layers == 0)
+        return;
+    fprintf(fp, "\n## One layer of each article model, measured at scaled width\n\n"
+                "Extrapolation law: full-model time per token = the configuration's FLOPs per token "
+                "(analytic, 2048-token prompt) / the FLOP rate this layer reached here. Measured columns are "
+                "the fastest verified layer variant; a threshold-gated layer's FLOPs count the experts its gate "
+                "really used (measured mean), not the nominal k.\n\n"
+                "| layer | model | tokens/s, 1 thread | tokens/s, %d threads | GFLOP/s, %d threads | full model, "
+                "*extrapolated* tokens/s | layer shape |\n|---|---|---|---|---|---|---|\n",
+            threads, threads);
+    for (size_t i = 0; i < in->plan->n_layers; i++) {
+        const char *spec = in->plan->layer_specs[i];
+        const struct ab_result_row *r1 = ab__repro_best(in->res, spec, 1, NULL);
+        const struct ab_result_row *rt = ab__repro_best(in->res, spec, threads, NULL);
+        const struct ab_model *m = ab__repro_model(in, in->plan->layer_models[i]);
+        char t1[32] = "NA", tt[32] = "NA", gf[32] = "NA", full[32] = "NA";
+        if (r1)
+            snprintf(t1, sizeof t1, "%.0f", r1->tokens / (r1->median_ns * 1e-9));
+        if (rt) {
+            snprintf(tt, sizeof tt, "%.0f", rt->tokens / (rt->median_ns * 1e-9));
+            snprintf(gf, sizeof gf, "%.1f", ab__repro_layer_flops(in->res, rt) / rt->median_ns);
+        }
+        if (rt && m && isfinite(ab__repro_layer_flops(in->res, rt))) {
+            struct ab_model_figures f;
+            ab_model_analyse(m, 2048, &f);
+            snprintf(full, sizeof full, "%.3g",
+                     ab__repro_layer_flops(in->res, rt) / (rt->median_ns * 1e-9) / f.flops_per_token_prefill);
+        }
+        fprintf(fp, "| %s | %s | %s | %s | %s | %s | `%s` |\n", in->plan->layer_names[i], in->plan->layer_models[i],
+                t1, tt, gf, full, spec);
+    }
+}
+
 enum ab_status ab_reproduce_write(const char *dir, const char *run_dir, const char *command,
                                   const struct ab_claims *claims, const struct ab_claim_result *res,
                                   const struct ab_repro_inputs *in, struct ab_error *err)
@@ -399,6 +436,8 @@ enum ab_status ab_reproduce_write(const char *dir, const char *run_dir, const ch
                 "measurement in claims.csv (column `label`).\n");
     write_article(fp, "A", "\"V3 vs R1 architecture and distillation\"", claims, res);
     write_article(fp, "B", "\"R1 vs V3 technical differences and selection guide\"", claims, res);
+
+    write_layers(fp, in, threads);
 
     fprintf(fp, "\n## Plots\n\n");
     for (size_t i = 0; i < po.n; i++) {

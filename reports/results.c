@@ -26,7 +26,8 @@
 
 static const char *const verdict_names[AB_VERDICT_COUNT] = {"pass", "fail", "reference", "crash", "timeout"};
 static const char *const bound_names[AB_BOUND_COUNT] = {"NA", "compute", "memory"};
-static const char *const compute_units[AB_COMPUTE_KIND_COUNT] = {"GFLOP/s", "GOP/s"};
+/* "GFLOP/s bf16": FLOP like FP32 rows, but bounded by AB_BF16_PER_FP32 x the FP32 probe. */
+static const char *const compute_units[AB_COMPUTE_KIND_COUNT] = {"GFLOP/s", "GOP/s", "GFLOP/s bf16"};
 _Static_assert(sizeof verdict_names / sizeof verdict_names[0] == AB_VERDICT_COUNT, "verdict names");
 
 const char *ab_verdict_name(enum ab_verdict v)
@@ -65,7 +66,7 @@ static const struct enum_names *enum_names_of(enum col_type t)
     static const struct enum_names verdicts = {verdict_names, AB_VERDICT_COUNT,
                                                "not pass, fail, reference, crash or timeout"};
     static const struct enum_names bounds = {bound_names, AB_BOUND_COUNT, "not compute, memory or NA"};
-    static const struct enum_names units = {compute_units, AB_COMPUTE_KIND_COUNT, "not GFLOP/s or GOP/s"};
+    static const struct enum_names units = {compute_units, AB_COMPUTE_KIND_COUNT, "not GFLOP/s, GOP/s or GFLOP/s bf16"};
     return t == T_VERDICT ? &verdicts : t == T_BOUND ? &bounds : &units;
 }
 
@@ -576,6 +577,10 @@ void ab_results_derive(struct ab_result_row *row, const struct ab_result_peak *p
     row->peak_bw_gbytes_per_s = pbw;
     row->pct_peak_compute = 100.0 * rate / pc;
     row->pct_peak_bw = 100.0 * row->gbytes_per_s / pbw;
+    /* BF16 rows keep % of the FP32 probe (comparable with FP32 rows, up to ~200%); their
+     * roofline ceiling is the BF16 one. */
+    if (row->compute_kind == AB_COMPUTE_BF16)
+        pc *= AB_BF16_PER_FP32;
     double intensity = row->flops_per_byte;
     if (intensity > 0.0 && pc > 0.0 && pbw > 0.0) {
         double ridge = pc / pbw;

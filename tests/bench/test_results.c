@@ -315,6 +315,19 @@ Test(results, figures_above_their_bound_are_implausible)
     cr_assert(isnan(row.gflops), "INT8 rates are not FLOP");
     cr_assert_float_eq(row.gops, 300.0, 1e-9);
     cr_assert_float_eq(row.pct_bound, 75.0, 1e-9, "against the INT8 peak");
+
+    /* BF16 dot products: % of the FP32 probe may pass 100; the bound is twice the probe. */
+    row.compute_kind = AB_COMPUTE_BF16;
+    row.median_ns = 1e9 / 180.0;
+    ab_results_derive(&row, &pk, NAN);
+    cr_assert_float_eq(row.gflops, 180.0, 1e-9);
+    cr_assert_float_eq(row.pct_peak_compute, 180.0, 1e-9, "against the FP32 probe");
+    cr_assert_float_eq(row.bound_rate, 200.0, 1e-9);
+    cr_assert_float_eq(row.pct_bound, 90.0, 1e-9);
+    cr_assert(!row.implausible, "a BF16 rate under twice the FP32 probe is plausible");
+    row.median_ns = 1e9 / 220.0;
+    ab_results_derive(&row, &pk, NAN);
+    cr_assert(row.implausible, "10%% above twice the FP32 probe");
     ab_results_derive(&row, NULL, NAN);
     cr_assert_eq(row.bound, AB_BOUND_NA, "no peaks, no bound");
     cr_assert(isnan(row.pct_bound));

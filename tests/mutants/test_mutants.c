@@ -11,6 +11,7 @@
 #include "archbench/alloc.h"
 #include "archbench/cpu.h"
 #include "archbench/gemm.h"
+#include "archbench/gemm_bf16.h"
 #include "archbench/kernel.h"
 #include "archbench/layer.h"
 #include "archbench/quant.h"
@@ -73,8 +74,25 @@ static struct ab_case *layer_case(void)
     return c;
 }
 
+/* gemm_bf16: odd k (41), the case its mutant gets wrong. */
+static struct ab_case *gemm_bf16_case(int64_t k)
+{
+    const struct ab_family *fam = &ab_family_gemm_bf16;
+    struct ab_shape shape;
+    ab_shape_default(fam, &shape);
+    shape.v[ab_param_index(fam, "m")] = 37;
+    shape.v[ab_param_index(fam, "n")] = 29;
+    shape.v[ab_param_index(fam, "k")] = k;
+    struct ab_case *c = NULL;
+    struct ab_error err;
+    cr_assert_eq(fam->case_new(&shape, SEED, &c, &err), AB_OK, "%s", err.msg);
+    return c;
+}
+
 static struct ab_case *case_for(const struct ab_kernel *k)
 {
+    if (k->family == &ab_family_gemm_bf16)
+        return gemm_bf16_case(41);
     if (k->family == &ab_family_layer)
         return layer_case();
     return k->family == &ab_family_gemm_f32 ? gemm_f32_case(0) : gemm_i8_case("s32");
@@ -157,10 +175,11 @@ MUTANT_TEST(gemm_i8_writes_input)
 MUTANT_TEST(gemm_i8_one_thread_only)
 MUTANT_TEST(layer_skips_second_residual)
 MUTANT_TEST(layer_renormalises_topk)
+MUTANT_TEST(gemm_bf16_drops_last_odd_k)
 
 Test(mutants, every_mutant_has_a_test)
 {
-    cr_assert_eq(ab__n_mutants, 13, "add a MUTANT_TEST for the new mutant");
+    cr_assert_eq(ab__n_mutants, 14, "add a MUTANT_TEST for the new mutant");
 }
 
 Test(mutants, store_into_padding_is_caught)
@@ -171,6 +190,17 @@ Test(mutants, store_into_padding_is_caught)
     struct ab_check chk = verify(c, mutant("mutant_gemm_f32_writes_past_end")->kernel, 1);
     cr_expect_not(chk.ok);
     cr_expect_not_null(strstr(chk.detail, "padding of 'c' modified at row 36, column 29"), "%s", chk.detail);
+    c->family->case_free(c);
+}
+
+Test(mutants, odd_k_mutant_is_right_for_even_k)
+{
+    /* The defect shows only with odd k: with k = 40 the mutant is the reference itself,
+     * so the sweep must hold odd k for the family to catch it. */
+    struct ab_case *c = gemm_bf16_case(40);
+    run_ref(c, AB_SLOT_REF);
+    struct ab_check chk = verify(c, mutant("mutant_gemm_bf16_drops_last_odd_k")->kernel, 1);
+    cr_expect(chk.ok, "%s", chk.detail);
     c->family->case_free(c);
 }
 

@@ -52,6 +52,7 @@ struct ab_exec {
 /* ---- typed signatures, one per family ------------------------------------------------ */
 
 struct ab_gemm_f32_args;
+struct ab_gemm_bf16_args;
 struct ab_gemm_i8_args;
 struct ab_mha_args;
 struct ab_linear_attn_args;
@@ -67,6 +68,7 @@ struct ab_moe_ep_args;
 struct ab_tp_allreduce_args;
 
 typedef enum ab_status ab_gemm_f32_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_gemm_bf16_fn(const struct ab_gemm_bf16_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_gemm_i8_fn(const struct ab_gemm_i8_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_mha_fn(const struct ab_mha_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_linear_attn_fn(const struct ab_linear_attn_args *args, const struct ab_exec *exec);
@@ -84,6 +86,7 @@ typedef enum ab_status ab_tp_allreduce_fn(const struct ab_tp_allreduce_args *arg
 /* The member used is the one named like the descriptor's family; no casts anywhere. */
 union ab_kernel_fn {
     ab_gemm_f32_fn *gemm_f32;
+    ab_gemm_bf16_fn *gemm_bf16;
     ab_gemm_i8_fn *gemm_i8;
     ab_mha_fn *mha;
     ab_linear_attn_fn *linear_attn;
@@ -276,6 +279,9 @@ struct ab_metric {
 enum ab_peak_kind {
     AB_PEAK_FP32,   /* FP32 FMA throughput probe (the default) */
     AB_PEAK_INT8,   /* INT8 dot-product probe (VNNI) */
+    AB_PEAK_BF16,   /* BF16 dot products (vdpbf16ps): FLOPs compared with the FP32 probe, whose
+                     * figure they may exceed; the roofline bound is twice it (two multiply-adds
+                     * per FP32 lane per instruction), derived, not measured by a probe */
     AB_PEAK_KIND_COUNT
 };
 

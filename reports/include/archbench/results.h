@@ -60,8 +60,14 @@ enum ab_bound {
     AB_BOUND_COUNT
 };
 
-/* Which compute peak a family is measured against (FP32 FMA or INT8 dot). */
-enum ab_compute_kind { AB_COMPUTE_FP32, AB_COMPUTE_INT8, AB_COMPUTE_KIND_COUNT };
+/* Which compute peak a family is measured against (FP32 FMA, INT8 dot, or BF16 dot: GFLOP/s
+ * against the FP32 probe, bounded by AB_BF16_PER_FP32 times it). */
+enum ab_compute_kind { AB_COMPUTE_FP32, AB_COMPUTE_INT8, AB_COMPUTE_BF16, AB_COMPUTE_KIND_COUNT };
+
+/* FLOPs of one BF16 dot-product instruction per FP32 FMA of the same width: vdpbf16ps does
+ * two multiply-adds per FP32 lane. The BF16 roofline bound is this times the FP32 probe (an
+ * upper bound: a CPU may issue it at a lower rate than its FMA). */
+#define AB_BF16_PER_FP32 2.0
 
 AB_API const char *ab_verdict_name(enum ab_verdict v);
 AB_API const char *ab_bound_name(enum ab_bound b);
