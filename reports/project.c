@@ -51,9 +51,23 @@ static void project_row(const struct ab_result_row *row, const struct ab_device 
     memset(p, 0, sizeof *p);
     p->intensity = p->compute_s = p->memory_s = p->time_s = p->efficiency = p->time_eff_s = NAN;
     p->bound = NULL;
-    bool int8 = row->compute_kind == AB_COMPUTE_INT8;
-    p->peak = int8 ? dev->peak_int8_op_per_s : dev->peak_fp32_flop_per_s;
-    p->peak_column = int8 ? "peak_int8_op_per_s" : "peak_fp32_flop_per_s";
+    /* The device peak of the row's precision: FP32 families the FP32 peak, INT8 families
+     * the dense INT8 peak, BF16 families the dense FP16/BF16 peak (never the FP32 one: on
+     * GPUs the tensor-core figure is 16x it). */
+    switch (row->compute_kind) {
+    case AB_COMPUTE_INT8:
+        p->peak = dev->peak_int8_op_per_s;
+        p->peak_column = "peak_int8_op_per_s";
+        break;
+    case AB_COMPUTE_BF16:
+        p->peak = dev->peak_fp16_bf16_flop_per_s;
+        p->peak_column = "peak_fp16_bf16_flop_per_s";
+        break;
+    default:
+        p->peak = dev->peak_fp32_flop_per_s;
+        p->peak_column = "peak_fp32_flop_per_s";
+        break;
+    }
     if (row->verdict != AB_VERDICT_PASS && row->verdict != AB_VERDICT_REFERENCE) {
         snprintf(p->note, sizeof p->note, "not projected: verification %s", ab_verdict_name(row->verdict));
         return;
@@ -145,7 +159,7 @@ enum ab_status ab_project_run(const struct ab_project_options *opt, struct ab_pr
     fprintf(m, "# Projection (roofline bound) of run %s onto %s\n\n", res.ctx.run_id, dev->name);
     fprintf(m, "**Every figure under \"projected\" is a projection (roofline bound), not a measurement.** "
                "It is the least time the device's stated ceilings allow for the work the kernel declares: "
-               "max(FLOPs / peak of the row's precision, bytes / memory bandwidth). Real kernels reach a fraction "
+               "max(FLOPs / peak of the row's precision (FP32, dense FP16/BF16 for BF16 families, dense INT8), bytes / memory bandwidth). Real kernels reach a fraction "
                "of it. The measured figures come from machine `%s` at the thread count shown; the projection is for "
                "the whole device.\n\n",
             res.ctx.machine_id);
@@ -153,7 +167,9 @@ enum ab_status ab_project_run(const struct ab_project_options *opt, struct ab_pr
             dev->source);
     fprintf(m, "| figure | value |\n|---|---|\n");
     const struct { const char *name; double v; } figs[] = {
-        {"peak_fp32_flop_per_s", dev->peak_fp32_flop_per_s}, {"peak_int8_op_per_s", dev->peak_int8_op_per_s},
+        {"peak_fp32_flop_per_s", dev->peak_fp32_flop_per_s},
+        {"peak_fp16_bf16_flop_per_s", dev->peak_fp16_bf16_flop_per_s},
+        {"peak_int8_op_per_s", dev->peak_int8_op_per_s},
         {"mem_bw_bytes_per_s", dev->mem_bw_bytes_per_s},
     };
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {

@@ -79,6 +79,16 @@ expect "no public peak: time NA with the reason" python3 -c "
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 sys.exit(0 if rows and all(r['projected_time_ns'] == 'NA' and 'no peak_fp32_flop_per_s' in r['note'] for r in rows) else 1)" "$t/p2/projection.csv"
+# BF16 rows (the fixture's GEMM rows relabelled "GFLOP/s bf16") go against the dense
+# FP16/BF16 peak, never the FP32 one: 2*1024^3 / 312e12 s, compute-bound
+cp -r "$run" "$t/bf16"
+sed -i '/,gemm_f32,/s/,GFLOP\/s,/,GFLOP\/s bf16,/' "$t/bf16/speed.csv"
+check 0 "project BF16 rows" "$ab" project "$t/bf16" --device "NVIDIA A100 80GB SXM" $P --out "$t/pb"
+expect "BF16 rows use the FP16/BF16 peak" test "$(col "$t/pb/projection.csv" device_peak_column gemm_f32_avx512 m=1024,n=1024,k=1024 1)" = peak_fp16_bf16_flop_per_s
+v=$(col "$t/pb/projection.csv" projected_time_ns gemm_f32_avx512 m=1024,n=1024,k=1024 1)
+expect "BF16 GEMM 1024 projected time is 2*1024^3 / 312e12 s ($v ns)" near "$v" 6882.96041 1e-6
+v=$(col "$t/pb/projection.csv" projected_time_ns gemm_f32_avx512 m=256,n=256,k=256 1)
+expect "BF16 GEMM 256 is memory-bound on the A100: 786432 B / 2039e9 B/s ($v ns)" near "$v" 385.694948 1e-6
 
 # ---- catalogue overrides and errors ---------------------------------------------------------
 head -1 "$ds/hardware/catalogue.csv" > "$t/mine.csv"
