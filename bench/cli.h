@@ -22,6 +22,13 @@ int ab__cli_model(int argc, char **argv);
 int ab__cli_report(int argc, char **argv);
 int ab__cli_scale(int argc, char **argv); /* hidden: doctored copies of a run */
 int ab__cli_reproduce(int argc, char **argv);
+int ab__cli_project(int argc, char **argv);
+int ab__cli_merge(int argc, char **argv);
+
+/* The shipped hardware catalogue under datasets, then user_file's rows over it (cli_project.c);
+ * errors printed, exit code returned. */
+struct ab_catalogue;
+int ab__cli_catalogue_load(const char *verb, const char *datasets, const char *user_file, struct ab_catalogue *cat);
 
 /* A suite's leaderboard score (0-100) of one model's predictions (cli_eval.c); errors
  * printed, exit code returned. */

@@ -39,6 +39,8 @@ static const struct verb verbs[] = {
     {"spread", ab__cli_spread, "how far the medians of the same items move between separate runs"},
     {"model", ab__cli_model, "analytic figures of model configurations: parameters, FLOPs, memory at N tokens"},
     {"report", ab__cli_report, "one run folder as report.md and report.html with plots"},
+    {"project", ab__cli_project, "project a run's kernels onto a catalogue device (roofline bound)"},
+    {"merge", ab__cli_merge, "compare runs of several machines: throughput, % of bound, per watt, per dollar"},
     {"_scale", ab__cli_scale, NULL},  /* hidden: scaled copies of a run, for power checks */
 };
 
