@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .models = models,
         .n_models = n_models,
         .plan = use_plan,
-        .scores = {.glue_v3 = NAN, .glue_r1 = NAN, .superglue_v3 = NAN, .superglue_r1 = NAN},
+        .scores = {.glue_v3 = (double)NAN, .glue_r1 = (double)NAN, .superglue_v3 = (double)NAN, .superglue_r1 = (double)NAN},
     };
     ab_reproduce_evaluate(&claims, &in, res);
     for (size_t i = 0; i < claims.n; i++) {
