@@ -681,8 +681,10 @@ static void eval_size_ratio(const struct ab_claim *c, const cJSON *t, struct ab_
  * both in double on seeded Gaussian inputs. */
 static void eval_no_softmax(const cJSON *t, struct ab_claim_result *r)
 {
-    size_t n = (size_t)num(t, "n", 64), d = (size_t)num(t, "d", 64);
-    if (n == 0 || d == 0 || n > 1024 || d > 1024) {
+    /* bounded before the conversion: a double outside size_t's range does not convert */
+    double n_want = num(t, "n", 64), d_want = num(t, "d", 64);
+    size_t n = n_want >= 1 && n_want <= 1024 ? (size_t)n_want : 0, d = d_want >= 1 && d_want <= 1024 ? (size_t)d_want : 0;
+    if (n == 0 || d == 0) {
         r->verdict = AB_CLAIM_NOT_MEASURABLE;
         say(r->measured_text, sizeof r->measured_text, "NA: bad n or d in the claim");
         return;

@@ -35,6 +35,51 @@ static const char *const kinds[] = {
     "not_measurable",
 };
 
+/* What the measured kinds look their rows up by. The evaluator cannot judge such a claim
+ * without them (a missing selector was dereferenced; a "verified" claim naming no rows was
+ * supported by none, even with no run), so a claim lacking one is refused here, with the
+ * field, like an unknown kind. */
+static const struct {
+    const char *kind;
+    const char *fields[6];
+} selectors[] = {
+    {"route_mean", {"row", "metric"}},
+    {"fidelity", {"row", "metric"}},
+    {"speed_ratio", {"fast", "slow"}},
+    {"energy_ratio", {"fast", "slow"}},
+    {"layer_ratio", {"fast", "slow", "fast_model", "slow_model"}},
+    {"growth", {"family", "param", "where"}},
+    {"crossover", {"fast_family", "fast_param", "fast_where", "slow_family", "slow_param", "slow_where"}},
+};
+
+/* The evaluator reads at most this many rows of a "verified" claim. */
+#define MAX_VERIFIED_ROWS 16
+
+static bool rows_ok(const cJSON *test)
+{
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(test, "rows"), *r;
+    int n = cJSON_GetArraySize(rows);
+    if (!cJSON_IsArray(rows) || n == 0 || n > MAX_VERIFIED_ROWS)
+        return false;
+    cJSON_ArrayForEach(r, rows)
+    {
+        if (!cJSON_IsString(r))
+            return false;
+    }
+    return true;
+}
+
+/* The selector field a claim of this kind lacks, or NULL. */
+static const char *missing_selector(const cJSON *test, const char *kind)
+{
+    for (size_t k = 0; k < sizeof selectors / sizeof selectors[0]; k++)
+        if (strcmp(kind, selectors[k].kind) == 0)
+            for (size_t f = 0; f < sizeof selectors[k].fields / sizeof selectors[k].fields[0]; f++)
+                if (selectors[k].fields[f] && !str_field(test, selectors[k].fields[f]))
+                    return selectors[k].fields[f];
+    return NULL;
+}
+
 enum ab_status ab_claims_load(const char *path, struct ab_claims *out, struct ab_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -88,6 +133,16 @@ enum ab_status ab_claims_load(const char *path, struct ab_claims *out, struct ab
         if (!known) {
             enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: claim %s: field \"test.kind\" %s%s%s", path, cl->id,
                                 kind ? "'" : "missing", kind ? kind : "", kind ? "' is not a known kind" : "");
+            ab_claims_release(out);
+            return bad;
+        }
+        const char *lacks = missing_selector(cl->test, kind);
+        if (lacks || (strcmp(kind, "verified") == 0 && !rows_ok(cl->test))) {
+            enum ab_status bad =
+                lacks ? ab_error_set(err, AB_EPARSE, "%s: claim %s: field \"test.%s\" missing or not a string (kind '%s')",
+                                     path, cl->id, lacks, kind)
+                      : ab_error_set(err, AB_EPARSE, "%s: claim %s: field \"test.rows\" must be an array of 1 to %d strings",
+                                     path, cl->id, MAX_VERIFIED_ROWS);
             ab_claims_release(out);
             return bad;
         }

@@ -88,4 +88,21 @@ printf '\002^gemm_f32/%s1,2%sm=64,128%sn=64%sk=64' "$rs" "$rs" "$rs" "$rs" > "$o
 printf '\000-_ref$%s1%sgemm_f32.k=512%smoe_route.k=2' "$rs" "$rs" "$rs" > "$o/scoped"
 printf '\001%s%speak.kind=fp32_fma' "$rs" "$rs" > "$o/probe"
 printf '\002^mha/%s2%sn_q=1048576%sn_kv=1048576' "$rs" "$rs" "$rs" > "$o/huge"
+# Model configurations: the real ones and the reader's refusals (tests/data/models-bad).
+for f in "$root"/datasets/models/*.json; do cp "$f" "$c/model_config/$(basename "$f" .json)"; done
+for f in "$root"/tests/data/models-bad/*.json; do cp "$f" "$c/model_config/bad-$(basename "$f" .json)"; done
+
+# Claims and plan: both files whole; the plan alone (behind an empty claims file); and
+# each claim alone (judged with the real plan), small inputs that mutate fast.
+d="$root/datasets/claims"
+{ cat "$d/claims.json"; printf '%s' "$rs"; cat "$d/plan.json"; } > "$c/claims/claims-plan"
+{ printf '{}%s' "$rs"; cat "$d/plan.json"; } > "$c/claims/plan-only"
+if command -v jq >/dev/null 2>&1; then
+    jq -c '.claims[]' "$d/claims.json" | while IFS= read -r claim; do
+        id=$(printf '%s' "$claim" | jq -r .id)
+        printf '{"claims":[%s]}\n' "$claim" > "$c/claims/claim-$id"
+    done
+else
+    echo "make_seeds.sh: no jq: the one-claim seeds of corpus/claims are not rebuilt" >&2
+fi
 echo "seeds written to $c"

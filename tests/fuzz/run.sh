@@ -2,7 +2,7 @@
 # Run the libFuzzer targets of a fuzz build, one after another, each for SECONDS, with its
 # dictionary and seed corpus; new inputs go to WORK/<target> (kept between runs, so a
 # long run resumes where the last one stopped). Exit 1 on the first crash, leak, hang
-# (an input over 25 s) or broken property; the input is left in WORK/artifacts/.
+# (an input over 25 s), undefined behaviour or broken property; the input is left in WORK/artifacts/.
 # Usage: tests/fuzz/run.sh BUILD_DIR SECONDS [WORK [TARGET...]]
 #   CI smoke:  tests/fuzz/run.sh build-fuzz 30
 #   long run:  nice -n 19 tests/fuzz/run.sh build-fuzz 3600 ~/ab-fuzz
@@ -14,8 +14,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 shift 2; [ $# -gt 0 ] && shift
 # target:corpus:dictionary (fuzz_glue_tsv and fuzz_superglue_jsonl share one source)
 all="fuzz_glue_tsv:glue_tsv:tsv fuzz_superglue_jsonl:superglue_jsonl:json fuzz_normalize:normalize:text
-fuzz_results_read:results_read:csv fuzz_peaks:peaks:json fuzz_run_options:run_options:run_options"
+fuzz_results_read:results_read:csv fuzz_peaks:peaks:json fuzz_run_options:run_options:run_options
+fuzz_model_config:model_config:json fuzz_claims:claims:json"
 want="$*"
+# UBSan only reports unless told to stop: undefined behaviour is a finding like a crash.
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export UBSAN_OPTIONS
 mkdir -p "$work/artifacts"
 for t in $all; do
     name=${t%%:*}; rest=${t#*:}; corpus=${rest%%:*}; dict=${rest#*:}
@@ -30,7 +34,7 @@ for t in $all; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log")
     if [ "$rc" != 0 ]; then
         echo "run.sh: $name FAILED after ${runs:-?} executions (exit $rc); log $work/$name.log:" >&2
-        grep -E 'ERROR|SUMMARY|^ +#[0-9]+ .* in ' "$work/$name.log" | head -20 >&2
+        grep -E 'ERROR|SUMMARY|runtime error|^ +#[0-9]+ .* in ' "$work/$name.log" | head -20 >&2
         exit 1
     fi
     echo "run.sh: $name: ${runs:-?} executions in ${secs}s, no finding"

@@ -255,3 +255,87 @@ Test(reproduce, bad_claims_file_named)
     cr_expect(strstr(err.msg, "\"text\"") != NULL, "%s", err.msg);
     remove(path);
 }
+
+/* One claim with this test object, in a temporary file (path is a mkstemp template). */
+static void write_one_claim(char *path, const char *test)
+{
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *fp = fdopen(fd, "w");
+    cr_assert_not_null(fp);
+    fprintf(fp,
+            "{\"claims\": [{\"id\": \"X1\", \"claim\": \"X1\", \"article\": \"A\", \"text\": \"t\", \"quantity\": \"q\","
+            " \"unit\": \"x\", \"rule\": \"r\", \"claimed\": 2, \"test\": %s}]}",
+            test);
+    cr_assert_eq(fclose(fp), 0);
+}
+
+/* Found by fuzz_claims: a measured claim without what it looks its rows up by crashed
+ * the evaluator (speed_ratio, layer_ratio, energy_ratio without "fast" or "slow"), and a
+ * "verified" claim with no rows was supported by none, even with no run. */
+Test(reproduce, claim_without_its_selectors_refused)
+{
+    static const struct {
+        const char *test, *field;
+    } cases[] = {
+        {"{\"kind\": \"speed_ratio\", \"slow\": \"layer:A-V3\"}", "test.fast"},
+        {"{\"kind\": \"energy_ratio\", \"fast\": \"layer:A-V3\", \"slow\": 3}", "test.slow"},
+        {"{\"kind\": \"layer_ratio\", \"fast\": \"layer:A-R1\", \"fast_model\": \"a-r1\", \"slow_model\": \"a-v3\"}",
+         "test.slow"},
+        {"{\"kind\": \"route_mean\", \"metric\": \"experts_per_token_mean\"}", "test.row"},
+        {"{\"kind\": \"growth\", \"family\": \"mha\", \"where\": \"d=64\"}", "test.param"},
+        {"{\"kind\": \"verified\"}", "test.rows"},
+        {"{\"kind\": \"verified\", \"rows\": []}", "test.rows"},
+        {"{\"kind\": \"verified\", \"rows\": [1, null]}", "test.rows"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[] = "/tmp/ab_claims_XXXXXX";
+        write_one_claim(path, cases[i].test);
+        struct ab_claims c;
+        struct ab_error err = {0};
+        cr_expect_eq(ab_claims_load(path, &c, &err), AB_EPARSE, "%s accepted", cases[i].test);
+        cr_expect(strstr(err.msg, path) && strstr(err.msg, "X1") && strstr(err.msg, cases[i].field),
+                  "%s: message '%s' does not name the file, the claim and %s", cases[i].test, err.msg, cases[i].field);
+        cr_expect_null(c.root);
+        remove(path);
+    }
+    /* the same kinds with their selectors load, and are not judged without a run */
+    char path[] = "/tmp/ab_claims_XXXXXX";
+    write_one_claim(path, "{\"kind\": \"verified\", \"rows\": [\"layer:A-V3\"]}");
+    struct ab_claims c;
+    struct ab_error err = {0};
+    cr_assert_eq(ab_claims_load(path, &c, &err), AB_OK, "%s", err.msg);
+    struct ab_claim_result r;
+    struct ab_repro_inputs in = {.res = NULL, .models = fx.models, .n_models = fx.n_models, .plan = &fx.plan};
+    in.scores = (struct ab_repro_scores){NAN, NAN, NAN, NAN, NULL, NULL};
+    ab_reproduce_evaluate(&c, &in, &r);
+    cr_expect_eq(r.verdict, AB_CLAIM_NOT_MEASURABLE, "%s", r.measured_text);
+    ab_claims_release(&c);
+    remove(path);
+}
+
+/* Found by fuzz_claims: "n": 1e300 was converted to size_t before the bound was checked
+ * (undefined behaviour); the claim is now not measurable with the reason. */
+Test(reproduce, no_softmax_size_bounded_before_conversion)
+{
+    static const char *const tests[] = {
+        "{\"kind\": \"attention_no_softmax\", \"n\": 1e300}",
+        "{\"kind\": \"attention_no_softmax\", \"n\": 64, \"d\": -1}",
+        "{\"kind\": \"attention_no_softmax\", \"n\": 64, \"d\": 1025}",
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        char path[] = "/tmp/ab_claims_XXXXXX";
+        write_one_claim(path, tests[i]);
+        struct ab_claims c;
+        struct ab_error err = {0};
+        cr_assert_eq(ab_claims_load(path, &c, &err), AB_OK, "%s", err.msg);
+        struct ab_claim_result r;
+        struct ab_repro_inputs in = {.res = NULL, .models = fx.models, .n_models = fx.n_models, .plan = &fx.plan};
+        in.scores = (struct ab_repro_scores){NAN, NAN, NAN, NAN, NULL, NULL};
+        ab_reproduce_evaluate(&c, &in, &r);
+        cr_expect_eq(r.verdict, AB_CLAIM_NOT_MEASURABLE, "%s: %s", tests[i], r.measured_text);
+        cr_expect(strstr(r.measured_text, "bad n or d") != NULL, "%s: %s", tests[i], r.measured_text);
+        ab_claims_release(&c);
+        remove(path);
+    }
+}
