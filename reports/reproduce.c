@@ -408,9 +408,9 @@ static void eval_crossover(const struct ab_claim *c, const cJSON *t, const struc
 }
 
 /*
- * FLOPs a layer row really did. The layer family counts its nominal k expert slots; a
- * threshold gate fills fewer (its measured mean), so the expert FFN's share of the count
- * is scaled by mean / k: the FLOP rate of an R1-like layer is otherwise overstated.
+ * FLOPs a layer row really did. The layer family counts one expert slot per token for a
+ * threshold gate (the floor: its rate is a lower bound); the gate filled
+ * experts_per_token_mean of them, so the expert FFN's share of the count is scaled by it.
  */
 double ab__repro_layer_flops(const struct ab_results *res, const struct ab_result_row *row)
 {
@@ -419,13 +419,9 @@ double ab__repro_layer_flops(const struct ab_results *res, const struct ab_resul
     char sel[400];
     snprintf(sel, sizeof sel, "layer:%s", row->key.shape);
     double share = case_metric(res, sel, "flop_share_ffn"), mean = case_metric(res, sel, "experts_per_token_mean");
-    const struct ab_family *fam = ab_family_find("layer");
-    struct ab_shape s;
-    int ki = fam ? ab_param_index(fam, "k") : -1;
-    if (ki < 0 || ab_shape_parse(fam, row->key.shape, &s, NULL) != AB_OK || !(s.v[ki] > 0) || !isfinite(share) ||
-        !isfinite(mean))
-        return NAN; /* cannot correct: no figure rather than an overstated one */
-    return row->flops * (1.0 - share * (1.0 - mean / (double)s.v[ki]));
+    if (!isfinite(share) || !isfinite(mean))
+        return NAN; /* cannot correct: no figure rather than a wrong one */
+    return row->flops * (1.0 + share * (mean - 1.0));
 }
 
 /* Full-model tokens/s from a layer measured at scaled width: the full model's FLOPs per

@@ -187,6 +187,11 @@ void ab__layer_phase_flops(const struct ab_shape *ly, double out[AB__LY_PHASE_CO
     out[AB__LY_PHASE_OUT] = p.out->flops(&sh.out);
     out[AB__LY_PHASE_ROUTE] = sh.moe ? p.route->flops(&sh.route) : 0.0;
     out[AB__LY_PHASE_FFN] = p.ffn->flops(&sh.ffn);
+    /* moe_ffn counts its k nominal slots. A threshold gate fills a data-dependent number
+     * of them, at least one (the argmax fallback): count that floor, so the rate is a
+     * lower bound and never above the roofline; experts_per_token_mean scales it up. */
+    if (ly->v[AB__LY_FFN] == AB_LAYER_FFN_THRESHOLD && ly->v[AB__LY_K] > 0)
+        out[AB__LY_PHASE_FFN] /= (double)ly->v[AB__LY_K];
 }
 
 double ab__layer_flops(const struct ab_shape *ly)

@@ -307,8 +307,9 @@ const struct ab_family ab_family_layer = {
     .flops_doc = "sum of the sub-kernels' nominal FLOPs in their families' conventions: QKV and output "
                  "projections 2*n*d_model*(heads*head_dim) per matrix (3, or 2 for LSH's shared QK, plus Wo); RoPE "
                  "3*n*heads*head_dim per rotated tensor; attention as mha / linear_attn / lsh_attn count it; gate "
-                 "GEMM 2*n*d_model*experts; FFN 2*n*k*(3*d_model*d_ff) with the nominal k slots (threshold: the cap "
-                 "k, not the experts actually used: see experts_per_token_mean); norms, residuals, softmax and "
+                 "GEMM 2*n*d_model*experts; FFN 2*n*k*(3*d_model*d_ff) with the nominal k slots (threshold: one slot, "
+                 "the floor every token gets, so the rate is a lower bound: see experts_per_token_mean); norms, "
+                 "residuals, softmax and "
                  "layout copies not counted",
     .params = layer_params,
     .n_params = AB__LY_PARAM_COUNT,
