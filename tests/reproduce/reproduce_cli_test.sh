@@ -36,6 +36,18 @@ grep '^A6,A6.growth,' "$t/rep/claims.csv" | grep -q 'not measurable here' ||
     { echo "not ok: A6.growth judged without its lengths"; fail=1; }
 grep -q 'needs predictions' "$t/rep/claims.csv" || { echo "not ok: no 'needs predictions' row"; fail=1; }
 
+# With two prediction folders (the GLUE fixtures stand in for the two models here), the
+# accuracy claims are scored by the evaluator instead of waiting for predictions.
+check 0 "reproduce with predictions" "$ab" reproduce --from "$t/run" --out "$t/pred" --datasets "$ds" \
+    --gold-glue "$ds/glue-fixtures/gold" --pred-v3 "$ds/glue-fixtures/pred-a" --pred-r1 "$ds/glue-fixtures/pred-b"
+for id in A1.retention A12.glue B5.glue; do
+    grep "^[AB][0-9]*,$id," "$t/pred/claims.csv" | grep -q ',\(supported\|contradicted\),' ||
+        { echo "not ok: $id not judged from the predictions:"; grep ",$id," "$t/pred/claims.csv"; fail=1; }
+done
+grep '^B5,B5.superglue,' "$t/pred/claims.csv" | grep -q 'needs predictions' ||
+    { echo "not ok: B5.superglue judged without SuperGLUE predictions"; fail=1; }
+check 1 "reproduce: a prediction folder missing a task" "$ab" reproduce --from "$t/run" --out "$t/pred2" \
+    --datasets "$ds" --gold-glue "$ds/glue-fixtures/gold" --pred-v3 "$t" --pred-r1 "$ds/glue-fixtures/pred-b"
 check 2 "reproduce: stray argument" "$ab" reproduce extra
 check 2 "reproduce: --pred-v3 without --pred-r1" "$ab" reproduce --pred-v3 x --datasets "$ds"
 check 2 "reproduce: --from with --quick" "$ab" reproduce --from "$t/run" --quick --datasets "$ds"
