@@ -42,6 +42,8 @@ static void help(FILE *out)
             "                         the two models' predictions (leaderboard submission layout);\n"
             "                         scored against --gold-glue / --gold-superglue (official dev layout)\n"
             "      --datasets DIR     where claims/, models/ live (default ./datasets)\n"
+            "      --tdp W            energy estimate (W x time) where no energy counter exists: shown,\n"
+            "                         labelled, never a verdict\n"
             "\n"
             "Writes DIR/reproduction.md, DIR/claims.csv and SVG plots. Exit 0 when the report is\n"
             "written and every kernel verified; 1 on a failed verification or a bad input file;\n"
@@ -56,18 +58,19 @@ static bool is_dir(const char *p)
 
 int ab__cli_reproduce(int argc, char **argv)
 {
-    enum { OPT_FROM = 256, OPT_OVERWRITE, OPT_GOLD_GLUE, OPT_GOLD_SG, OPT_PRED_V3, OPT_PRED_R1, OPT_DATASETS };
+    enum { OPT_FROM = 256, OPT_OVERWRITE, OPT_GOLD_GLUE, OPT_GOLD_SG, OPT_PRED_V3, OPT_PRED_R1, OPT_DATASETS, OPT_TDP };
     static const struct option options[] = {
         {"quick", no_argument, NULL, 'q'},          {"out", required_argument, NULL, 'o'},
         {"from", required_argument, NULL, OPT_FROM}, {"threads", required_argument, NULL, 't'},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE}, {"gold-glue", required_argument, NULL, OPT_GOLD_GLUE},
         {"gold-superglue", required_argument, NULL, OPT_GOLD_SG}, {"pred-v3", required_argument, NULL, OPT_PRED_V3},
         {"pred-r1", required_argument, NULL, OPT_PRED_R1}, {"datasets", required_argument, NULL, OPT_DATASETS},
+        {"tdp", required_argument, NULL, OPT_TDP},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     bool quick = false, overwrite = false;
     const char *out = "reproduction", *from = NULL, *threads = NULL, *datasets = "datasets";
-    const char *gold_glue = NULL, *gold_sg = NULL, *pred_v3 = NULL, *pred_r1 = NULL;
+    const char *gold_glue = NULL, *gold_sg = NULL, *pred_v3 = NULL, *pred_r1 = NULL, *tdp = NULL;
     char command[2048] = "archbench";
     for (int i = 0; i < argc; i++) {
         size_t len = strlen(command);
@@ -86,6 +89,7 @@ int ab__cli_reproduce(int argc, char **argv)
         case OPT_PRED_V3: pred_v3 = optarg; break;
         case OPT_PRED_R1: pred_r1 = optarg; break;
         case OPT_DATASETS: datasets = optarg; break;
+        case OPT_TDP: tdp = optarg; break;
         case 'h': help(stdout); return AB_EXIT_OK;
         default: help(stderr); return AB_EXIT_USAGE;
         }
@@ -96,8 +100,8 @@ int ab__cli_reproduce(int argc, char **argv)
         return ab__cli_usage_error("reproduce", "--pred-v3 and --pred-r1 go together");
     if (pred_v3 && !gold_glue && !gold_sg)
         return ab__cli_usage_error("reproduce", "--pred-v3/--pred-r1 need --gold-glue and/or --gold-superglue");
-    if (from && (quick || threads || overwrite))
-        return ab__cli_usage_error("reproduce", "--from judges an earlier run: --quick, --threads, --overwrite do not apply");
+    if (from && (quick || threads || overwrite || tdp))
+        return ab__cli_usage_error("reproduce", "--from judges an earlier run: --quick, --threads, --overwrite, --tdp do not apply");
     if (!is_dir(datasets))
         return ab__cli_usage_error("reproduce", "no datasets folder '%s' (run from the repository, or --datasets DIR)",
                                    datasets);
@@ -150,7 +154,7 @@ int ab__cli_reproduce(int argc, char **argv)
         snprintf(run_dir, sizeof run_dir, "%s/run", out);
         int p = quick ? 0 : 1;
         /* The run verb's argv: strings of its own, as getopt may permute them. */
-        const char *args[8 + 2 * 128 + 4];
+        const char *args[8 + 2 * 128 + 6];
         int rargc = 0;
         char thread_list[64];
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -178,7 +182,11 @@ int ab__cli_reproduce(int argc, char **argv)
         args[rargc++] = run_dir;
         if (overwrite)
             args[rargc++] = "--overwrite";
-        char *rargv[8 + 2 * 128 + 5];
+        if (tdp) { /* the run checks the figure */
+            args[rargc++] = "--tdp";
+            args[rargc++] = tdp;
+        }
+        char *rargv[8 + 2 * 128 + 7];
         bool copied = true;
         for (int i = 0; i < rargc; i++)
             copied &= (rargv[i] = strdup(args[i])) != NULL;

@@ -489,6 +489,17 @@ static void eval_energy_ratio(const struct ab_claim *c, const cJSON *t, const st
         }
     bool counted = (strcmp(rf->energy_source, "papi") == 0 || strcmp(rf->energy_source, "powercap") == 0) &&
                    strcmp(rf->energy_source, rs->energy_source) == 0;
+    bool estimated = strcmp(rf->energy_source, "estimate") == 0 && strcmp(rs->energy_source, "estimate") == 0 &&
+                     rf->flop_per_j > 0 && rs->flop_per_j > 0;
+    if (!counted && estimated) {
+        /* Shown, labelled, never judged: W x time makes the ratio the speed ratio again. */
+        r->verdict = AB_CLAIM_NOT_MEASURABLE;
+        say(r->measured_text, sizeof r->measured_text,
+            "NA as a measurement (no energy counter). Estimate, model TDP x time (%s): %.3g vs %.3g TFLOP/J, "
+            "%.2fx, which is only the FLOP-rate ratio",
+            rf->energy_note, rf->flop_per_j * 1e-12, rs->flop_per_j * 1e-12, rf->flop_per_j / rs->flop_per_j);
+        return;
+    }
     if (!counted || !(rf->flop_per_j > 0) || !(rs->flop_per_j > 0)) {
         r->verdict = AB_CLAIM_NOT_MEASURABLE;
         say(r->measured_text, sizeof r->measured_text,

@@ -339,3 +339,27 @@ Test(reproduce, no_softmax_size_bounded_before_conversion)
         remove(path);
     }
 }
+
+/* A3: an energy counter gives a verdict; TDP x time is shown, labelled, and never judged. */
+Test(reproduce, energy_needs_a_counter)
+{
+    const char *v3 = "n=512,d_model=1024,heads=16,head_dim=64,attn=mha,causal=1,rope=0,ffn=topk,experts=8,k=2,"
+                     "threshold_pct=30,d_ff=1024,lsh_rounds=2,lsh_buckets=8,lsh_chunk=64";
+    const char *r1 = "n=512,d_model=1024,heads=16,head_dim=64,attn=linear,causal=1,rope=0,ffn=threshold,experts=4,"
+                     "k=3,threshold_pct=30,d_ff=1024,lsh_rounds=2,lsh_buckets=8,lsh_chunk=64";
+    add_row("layer", "layer_best", v3, 2, 1e8, AB_VERDICT_PASS);
+    add_row("layer", "layer_best", r1, 2, 5e7, AB_VERDICT_PASS);
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(fx.res.rows[i].energy_source, sizeof fx.res.rows[i].energy_source, "estimate");
+        fx.res.rows[i].flop_per_j = i ? 4e9 : 1e9;
+    }
+    const struct ab_claim_result *r = judge("A3.energy");
+    cr_expect_eq(r->verdict, AB_CLAIM_NOT_MEASURABLE, "an estimate judged: %s", r->measured_text);
+    cr_expect(strstr(r->measured_text, "Estimate") != NULL, "%s", r->measured_text);
+    for (size_t i = 0; i < 2; i++)
+        snprintf(fx.res.rows[i].energy_source, sizeof fx.res.rows[i].energy_source, "papi");
+    r = judge("A3.energy");
+    cr_expect_eq(r->verdict, AB_CLAIM_SUPPORTED, "4x >= 0.9 x 3.17: %s", r->measured_text);
+    fx.res.rows[1].flop_per_j = 2e9;
+    cr_expect_eq(judge("A3.energy")->verdict, AB_CLAIM_CONTRADICTED);
+}
