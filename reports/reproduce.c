@@ -840,6 +840,18 @@ void ab_reproduce_evaluate(const struct ab_claims *claims, const struct ab_repro
             eval_predictions(c, t, in, r);
         if (!in->res && !r->analytic && r->verdict == AB_CLAIM_NOT_MEASURABLE && strstr(r->measured_text, "not in"))
             say(r->measured_text, sizeof r->measured_text, "NA: no run given");
+        if (r->verdict == AB_CLAIM_NOT_MEASURABLE || r->verdict == AB_CLAIM_NEEDS_PREDICTIONS)
+            r->label = "NA";
+        else if (r->extrapolated)
+            r->label = "extrapolated";
+        else if (r->analytic)
+            r->label = "analytic";
+        else if (strcmp(kind, "arith") == 0)
+            r->label = "article";
+        else if (strcmp(kind, "attention_no_softmax") == 0)
+            r->label = "computed";
+        else
+            r->label = "measured";
     }
 }
 

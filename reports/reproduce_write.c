@@ -305,7 +305,7 @@ static enum ab_status write_csv(const char *dir, const struct ab_claims *claims,
         ab_csv_str(&w, c->unit);
         ab_csv_f64(&w, r->measured);
         ab_csv_str(&w, r->measured_text);
-        ab_csv_str(&w, r->extrapolated ? "extrapolated" : r->analytic ? "analytic" : isfinite(r->measured) ? "measured" : "NA");
+        ab_csv_str(&w, r->label ? r->label : "NA");
         ab_csv_str(&w, ab_claim_verdict_name(r->verdict));
         ab_csv_str(&w, c->rule);
         ab_csv_str(&w, r->how);
@@ -334,10 +334,8 @@ static void write_article(FILE *fp, const char *article, const char *title, cons
         fprintf(fp, "| %s | ", c->id);
         cell(fp, c->text);
         fprintf(fp, " | %s | ", claimed);
-        if (r->extrapolated)
-            fputs("*extrapolated*: ", fp);
-        else if (r->analytic)
-            fputs("*analytic*: ", fp);
+        if (r->label && strcmp(r->label, "measured") != 0 && strcmp(r->label, "NA") != 0)
+            fprintf(fp, "*%s*: ", r->label);
         cell(fp, r->measured_text);
         fprintf(fp, " | **%s** | ", ab_claim_verdict_name(r->verdict));
         cell(fp, r->how);
@@ -432,8 +430,9 @@ enum ab_status ab_reproduce_write(const char *dir, const char *run_dir, const ch
     for (int v = 0; v < AB_CLAIM_VERDICT_COUNT; v++)
         fprintf(fp, "%s %s %zu", v ? "," : "", ab_claim_verdict_name((enum ab_claim_verdict)v), count[v]);
     fprintf(fp, ".\n\nLabels: *analytic* = computed from a configuration, not measured; *extrapolated* = measured at a "
-                "smaller size and scaled by the law stated in its row. Neither shares a column with a plain "
-                "measurement in claims.csv (column `label`).\n");
+                "smaller size and scaled by the law stated in its row; *computed* = run in-process, not timed; "
+                "*article* = the article's own figures against each other. claims.csv keeps the label in its own "
+                "column (`label`), so no estimate reads as a measurement.\n");
     write_article(fp, "A", "\"V3 vs R1 architecture and distillation\"", claims, res);
     write_article(fp, "B", "\"R1 vs V3 technical differences and selection guide\"", claims, res);
 

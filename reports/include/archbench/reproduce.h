@@ -94,6 +94,8 @@ struct ab_claim_result {
     char command[400];              /* a command that reproduces the figure */
     bool extrapolated;
     bool analytic;
+    const char *label;              /* "measured", "analytic", "extrapolated", "computed" (in-process,
+                                       not timed), "article" (its own figures), or "NA" */
 };
 
 /* Judge every claim; out has claims->n entries. Never fails: a claim that cannot be
