@@ -103,9 +103,7 @@ static void plot_attention(const char *dir, const struct ab_repro_inputs *in, in
                 }
         double level = f == 1 ? 3.2 : 1.0, at = crossing(cx, ratio, k, level);
         if (isfinite(at)) {
-            snprintf(mark_text[nm], sizeof mark_text[0], f == 1 ? "linear 3.2x faster (A7) at n=%.0f"
-                                                                : "LSH faster than exact at n=%.0f",
-                     at);
+            snprintf(mark_text[nm], sizeof mark_text[0], f == 1 ? "A7 3.2x: n=%.0f" : "LSH<exact: n=%.0f", at);
             marks[nm] = (struct ab_plot_mark){at, mark_text[nm]};
             nm++;
         }
