@@ -70,8 +70,22 @@ const char *ab__repro_resolve(const struct ab_repro_plan *plan, const char *sele
     return selector;
 }
 
+/* "family:P=V,..." -> the family (NULL if unknown) and the P=V part. */
+static const struct ab_family *selector_family(const char *selector, const char **out_where)
+{
+    const char *colon = selector ? strchr(selector, ':') : NULL;
+    size_t len = colon ? (size_t)(colon - selector) : (selector ? strlen(selector) : 0);
+    char family[64];
+    *out_where = colon ? colon + 1 : "";
+    if (!selector || len >= sizeof family)
+        return NULL;
+    memcpy(family, selector, len);
+    family[len] = '\0';
+    return ab_family_find(family);
+}
+
 /* Does the row's shape have every P=V the selector names? */
-static bool shape_matches(const struct ab_family *fam, const char *row_shape, const char *where)
+bool ab__repro_shape_matches(const struct ab_family *fam, const char *row_shape, const char *where)
 {
     struct ab_shape row;
     if (ab_shape_parse(fam, row_shape, &row, NULL) != AB_OK)
@@ -109,23 +123,15 @@ const struct ab_result_row *ab__repro_best(const struct ab_results *res, const c
 {
     if (out_failed)
         *out_failed = 0;
-    if (!res)
+    const char *where;
+    const struct ab_family *fam = selector_family(selector, &where);
+    if (!res || !fam)
         return NULL;
-    const char *colon = strchr(selector, ':');
-    char family[64];
-    size_t len = colon ? (size_t)(colon - selector) : strlen(selector);
-    if (len >= sizeof family)
-        return NULL;
-    memcpy(family, selector, len);
-    family[len] = '\0';
-    const struct ab_family *fam = ab_family_find(family);
-    if (!fam)
-        return NULL;
-    const char *where = colon ? colon + 1 : "";
+    const char *family = fam->name;
     const struct ab_result_row *best = NULL;
     for (size_t i = 0; i < res->n_rows; i++) {
         const struct ab_result_row *r = &res->rows[i];
-        if (strcmp(r->key.family, family) != 0 || r->key.threads != threads || !shape_matches(fam, r->key.shape, where))
+        if (strcmp(r->key.family, family) != 0 || r->key.threads != threads || !ab__repro_shape_matches(fam, r->key.shape, where))
             continue;
         if (r->verdict == AB_VERDICT_FAIL || r->verdict == AB_VERDICT_CRASH || r->verdict == AB_VERDICT_TIMEOUT) {
             if (out_failed)
@@ -143,22 +149,12 @@ const struct ab_result_row *ab__repro_best(const struct ab_results *res, const c
 /* A metric of a case (any row of it: metrics are properties of the case's inputs). */
 static double case_metric(const struct ab_results *res, const char *selector, const char *metric)
 {
-    if (!res)
-        return NAN;
-    const char *colon = strchr(selector, ':');
-    char family[64];
-    size_t len = colon ? (size_t)(colon - selector) : strlen(selector);
-    if (len >= sizeof family)
-        return NAN;
-    memcpy(family, selector, len);
-    family[len] = '\0';
-    const struct ab_family *fam = ab_family_find(family);
-    if (!fam)
-        return NAN;
-    for (size_t i = 0; i < res->n_metrics; i++) {
+    const char *where;
+    const struct ab_family *fam = selector_family(selector, &where);
+    for (size_t i = 0; res && fam && i < res->n_metrics; i++) {
         const struct ab_result_metric *m = &res->metrics[i];
-        if (strcmp(m->key.family, family) == 0 && strcmp(m->metric, metric) == 0 &&
-            shape_matches(fam, m->key.shape, colon ? colon + 1 : ""))
+        if (strcmp(m->key.family, fam->name) == 0 && strcmp(m->metric, metric) == 0 &&
+            ab__repro_shape_matches(fam, m->key.shape, where))
             return m->value;
     }
     return NAN;
@@ -225,21 +221,19 @@ static void eval_route_mean(const struct ab_claim *c, const cJSON *t, const stru
     int failed = 0;
     const struct ab_result_row *row = ab__repro_best(in->res, spec, threads, &failed);
     run_command(r->command, sizeof r->command, &spec, 1);
-    if (!row)
-        {
-            not_in_run(r, spec, failed);
-            return;
-        }
+    if (!row) {
+        not_in_run(r, spec, failed);
+        return;
+    }
     double m = case_metric(in->res, spec, metric), tol = num(t, "tol", 0.1);
     r->measured = m;
     say(r->measured_text, sizeof r->measured_text, "%.3f %s (mean over the case's tokens)", m, c->unit);
     say(r->how, sizeof r->how, "metric %s of %s; row [%s %s t=%d] verified", metric, spec, row->key.kernel,
         row->key.shape, row->key.threads);
-    if (!isfinite(m))
-        {
-            not_in_run(r, spec, 0);
-            return;
-        }
+    if (!isfinite(m)) {
+        not_in_run(r, spec, 0);
+        return;
+    }
     r->verdict = fabs(m - c->claimed) <= tol * c->claimed + 1e-12 ? AB_CLAIM_SUPPORTED : AB_CLAIM_CONTRADICTED;
 }
 
@@ -251,17 +245,15 @@ static void eval_fidelity(const struct ab_claim *c, const cJSON *t, const struct
     const struct ab_result_row *row = ab__repro_best(in->res, spec, threads, &failed);
     const char *specs[2] = {spec, also};
     run_command(r->command, sizeof r->command, specs, also ? 2 : 1);
-    if (!row)
-        {
-            not_in_run(r, spec, failed);
-            return;
-        }
+    if (!row) {
+        not_in_run(r, spec, failed);
+        return;
+    }
     double m = case_metric(in->res, spec, metric);
-    if (!isfinite(m))
-        {
-            not_in_run(r, spec, 0);
-            return;
-        }
+    if (!isfinite(m)) {
+        not_in_run(r, spec, 0);
+        return;
+    }
     r->measured = m;
     say(r->measured_text, sizeof r->measured_text, "%s %.4f", metric, m);
     if (also) {
@@ -274,21 +266,32 @@ static void eval_fidelity(const struct ab_claim *c, const cJSON *t, const struct
     r->verdict = m >= c->claimed ? AB_CLAIM_SUPPORTED : AB_CLAIM_CONTRADICTED;
 }
 
+/* The fastest verified rows of the claim's "fast" and "slow" cases; false (and the
+ * result says why) when either is missing or failed. */
+static bool find_pair(const cJSON *t, const struct ab_repro_inputs *in, int threads, struct ab_claim_result *r,
+                      const char **fast, const char **slow, const struct ab_result_row **rf,
+                      const struct ab_result_row **rs)
+{
+    *fast = ab__repro_resolve(in->plan, str(t, "fast"), NULL);
+    *slow = ab__repro_resolve(in->plan, str(t, "slow"), NULL);
+    const char *specs[2] = {*fast, *slow};
+    run_command(r->command, sizeof r->command, specs, 2);
+    int ff = 0, fs = 0;
+    *rf = ab__repro_best(in->res, *fast, threads, &ff);
+    *rs = ab__repro_best(in->res, *slow, threads, &fs);
+    if (*rf && *rs)
+        return true;
+    not_in_run(r, !*rf ? *fast : *slow, !*rf ? ff : fs);
+    return false;
+}
+
 static void eval_speed_ratio(const struct ab_claim *c, const cJSON *t, const struct ab_repro_inputs *in, int threads,
                              struct ab_claim_result *r)
 {
-    const char *fast = ab__repro_resolve(in->plan, str(t, "fast"), NULL);
-    const char *slow = ab__repro_resolve(in->plan, str(t, "slow"), NULL);
-    const char *specs[2] = {fast, slow};
-    run_command(r->command, sizeof r->command, specs, 2);
-    int ff = 0, fs = 0;
-    const struct ab_result_row *rf = ab__repro_best(in->res, fast, threads, &ff);
-    const struct ab_result_row *rs = ab__repro_best(in->res, slow, threads, &fs);
-    if (!rf || !rs)
-        {
-            not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
-            return;
-        }
+    const char *fast, *slow;
+    const struct ab_result_row *rf, *rs;
+    if (!find_pair(t, in, threads, r, &fast, &slow, &rf, &rs))
+        return;
     double ratio = rs->median_ns / rf->median_ns;
     r->measured = ratio;
     say(r->measured_text, sizeof r->measured_text, "%.2fx at %d threads (%s %.3f ms vs %s %.3f ms)", ratio, threads,
@@ -299,6 +302,23 @@ static void eval_speed_ratio(const struct ab_claim *c, const cJSON *t, const str
     say(r->how, sizeof r->how, "ratio of medians, fastest verified variants: [%s %s t=%d] / [%s %s t=%d]",
         rs->key.kernel, rs->key.shape, threads, rf->key.kernel, rf->key.shape, threads);
     r->verdict = ratio >= c->claimed * (1.0 - num(t, "tol", 0.1)) ? AB_CLAIM_SUPPORTED : AB_CLAIM_CONTRADICTED;
+}
+
+bool ab__repro_insert_sorted(double *x, double *y, size_t *n, size_t max, double xv, double yv)
+{
+    for (size_t k = 0; k < *n; k++)
+        if (x[k] == xv)
+            return false;
+    if (*n == max)
+        return false;
+    size_t at = (*n)++;
+    for (; at > 0 && x[at - 1] > xv; at--) {
+        x[at] = x[at - 1];
+        y[at] = y[at - 1];
+    }
+    x[at] = xv;
+    y[at] = yv;
+    return true;
 }
 
 /* Points (n, median) of the fastest verified variant per n, sorted by n. */
@@ -318,23 +338,10 @@ size_t ab__repro_series(const struct ab_results *res, const char *family, const 
         char sel[400];
         snprintf(sel, sizeof sel, "%s:%s", family, r->key.shape);
         const struct ab_result_row *best = ab__repro_best(res, sel, threads, NULL);
-        if (best != r || !shape_matches(fam, r->key.shape, where))
+        if (best != r || !ab__repro_shape_matches(fam, r->key.shape, where))
             continue;
-        double x = (double)s.v[pi];
-        size_t k = 0;
-        while (k < n && n_out[k] != x)
-            k++;
-        if (k < n || n == max)
-            continue; /* the same n under another value of an unnamed parameter: first kept */
-        size_t at = n;
-        while (at > 0 && n_out[at - 1] > x) {
-            n_out[at] = n_out[at - 1];
-            t_out[at] = t_out[at - 1];
-            at--;
-        }
-        n_out[at] = x;
-        t_out[at] = r->median_ns;
-        n++;
+        /* the same n under another value of an unnamed parameter: the first is kept */
+        ab__repro_insert_sorted(n_out, t_out, &n, max, (double)s.v[pi], r->median_ns);
     }
     return n;
 }
@@ -438,19 +445,11 @@ static double full_tokens_per_s(const struct ab_results *res, const struct ab_re
 static void eval_layer_ratio(const struct ab_claim *c, const cJSON *t, const struct ab_repro_inputs *in, int threads,
                              struct ab_claim_result *r)
 {
-    const char *fast = ab__repro_resolve(in->plan, str(t, "fast"), NULL);
-    const char *slow = ab__repro_resolve(in->plan, str(t, "slow"), NULL);
     const struct ab_model *mf = ab__repro_model(in, str(t, "fast_model")), *ms = ab__repro_model(in, str(t, "slow_model"));
-    const char *specs[2] = {fast, slow};
-    run_command(r->command, sizeof r->command, specs, 2);
-    int ff = 0, fs = 0;
-    const struct ab_result_row *rf = ab__repro_best(in->res, fast, threads, &ff);
-    const struct ab_result_row *rs = ab__repro_best(in->res, slow, threads, &fs);
-    if (!rf || !rs)
-        {
-            not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
-            return;
-        }
+    const char *fast, *slow;
+    const struct ab_result_row *rf, *rs;
+    if (!find_pair(t, in, threads, r, &fast, &slow, &rf, &rs))
+        return;
     if (!mf || !ms) {
         r->verdict = AB_CLAIM_NOT_MEASURABLE;
         say(r->measured_text, sizeof r->measured_text, "NA: model configuration %s not found",
@@ -475,18 +474,10 @@ static void eval_layer_ratio(const struct ab_claim *c, const cJSON *t, const str
 static void eval_energy_ratio(const struct ab_claim *c, const cJSON *t, const struct ab_repro_inputs *in, int threads,
                               struct ab_claim_result *r)
 {
-    const char *fast = ab__repro_resolve(in->plan, str(t, "fast"), NULL);
-    const char *slow = ab__repro_resolve(in->plan, str(t, "slow"), NULL);
-    const char *specs[2] = {fast, slow};
-    run_command(r->command, sizeof r->command, specs, 2);
-    int ff = 0, fs = 0;
-    const struct ab_result_row *rf = ab__repro_best(in->res, fast, threads, &ff);
-    const struct ab_result_row *rs = ab__repro_best(in->res, slow, threads, &fs);
-    if (!rf || !rs)
-        {
-            not_in_run(r, !rf ? fast : slow, !rf ? ff : fs);
-            return;
-        }
+    const char *fast, *slow;
+    const struct ab_result_row *rf, *rs;
+    if (!find_pair(t, in, threads, r, &fast, &slow, &rf, &rs))
+        return;
     bool counted = (strcmp(rf->energy_source, "papi") == 0 || strcmp(rf->energy_source, "powercap") == 0) &&
                    strcmp(rf->energy_source, rs->energy_source) == 0;
     bool estimated = strcmp(rf->energy_source, "estimate") == 0 && strcmp(rs->energy_source, "estimate") == 0 &&

@@ -2,10 +2,15 @@
 #ifndef ARCHBENCH_REPRODUCE_INTERNAL_H
 #define ARCHBENCH_REPRODUCE_INTERNAL_H
 
+#include "archbench/kernel.h"
 #include "archbench/reproduce.h"
 
 /* "layer:NAME" -> the plan's "layer:P=V,..." (and its model id); anything else as is. */
 const char *ab__repro_resolve(const struct ab_repro_plan *plan, const char *selector, const char **out_model);
+/* Does a shape text have every P=V of `where`? */
+bool ab__repro_shape_matches(const struct ab_family *fam, const char *shape, const char *where);
+/* Insert (xv, yv) keeping x ascending; false if xv is there already or the arrays are full. */
+bool ab__repro_insert_sorted(double *x, double *y, size_t *n, size_t max, double xv, double yv);
 int ab__repro_max_threads(const struct ab_results *res);
 const struct ab_result_row *ab__repro_best(const struct ab_results *res, const char *selector, int threads,
                                            int *out_failed);

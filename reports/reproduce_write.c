@@ -131,42 +131,11 @@ static size_t metric_series(const struct ab_results *res, const char *family, co
         const struct ab_result_metric *m = &res->metrics[i];
         if (strcmp(m->key.family, family) != 0 || strcmp(m->metric, metric) != 0 || !isfinite(m->value))
             continue;
-        char sel[400];
-        snprintf(sel, sizeof sel, "%s:%s", family, where);
         struct ab_shape s;
         if (ab_shape_parse(fam, m->key.shape, &s, NULL) != AB_OK)
             continue;
-        /* the metric row must be of a case the selector names */
-        char full[400];
-        snprintf(full, sizeof full, "%s:%s", family, m->key.shape);
-        (void)full;
-        bool ok = true;
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", where);
-        for (char *save = NULL, *it = strtok_r(buf, ",", &save); it && ok; it = strtok_r(NULL, ",", &save)) {
-            char *eq = strchr(it, '=');
-            int64_t v;
-            if (!eq)
-                ok = false;
-            else {
-                *eq = '\0';
-                int pj = ab_param_index(fam, it);
-                ok = pj >= 0 && ab_param_parse(&fam->params[pj], eq + 1, &v, NULL) == AB_OK && s.v[pj] == v;
-            }
-        }
-        double xv = (double)s.v[pi];
-        for (size_t k = 0; ok && k < n; k++)
-            ok = x[k] != xv;
-        if (!ok || n == max)
-            continue;
-        size_t at = n++;
-        while (at > 0 && x[at - 1] > xv) {
-            x[at] = x[at - 1];
-            y[at] = y[at - 1];
-            at--;
-        }
-        x[at] = xv;
-        y[at] = m->value;
+        if (ab__repro_shape_matches(fam, m->key.shape, where)) /* a case the selector names */
+            ab__repro_insert_sorted(x, y, &n, max, (double)s.v[pi], m->value);
     }
     return n;
 }
@@ -241,26 +210,11 @@ static void plot_route(const char *dir, const struct ab_repro_inputs *in, struct
     for (size_t i = 0; pi >= 0 && in->res && i < in->res->n_metrics && n < 32; i++) {
         const struct ab_result_metric *m = &in->res->metrics[i];
         struct ab_shape s;
-        char sel[400];
-        snprintf(sel, sizeof sel, "moe_route:%s", m->key.shape);
         if (strcmp(m->key.family, "moe_route") != 0 || strcmp(m->metric, "experts_per_token_mean") != 0 ||
-            ab_shape_parse(fam, m->key.shape, &s, NULL) != AB_OK || !strstr(m->key.shape, "gate=threshold") ||
-            !strstr(m->key.shape, "experts=4,"))
+            ab_shape_parse(fam, m->key.shape, &s, NULL) != AB_OK ||
+            !ab__repro_shape_matches(fam, m->key.shape, "gate=threshold,experts=4,tau_pct=30"))
             continue;
-        double xv = (double)s.v[pi] / 10.0;
-        bool dup = false;
-        for (size_t k = 0; k < n; k++)
-            dup |= x[k] == xv;
-        if (dup)
-            continue;
-        size_t at = n++;
-        while (at > 0 && x[at - 1] > xv) {
-            x[at] = x[at - 1];
-            y[at] = y[at - 1];
-            at--;
-        }
-        x[at] = xv;
-        y[at] = m->value;
+        ab__repro_insert_sorted(x, y, &n, 32, (double)s.v[pi] / 10.0, m->value); /* spread is in tenths */
     }
     if (!n)
         return;
