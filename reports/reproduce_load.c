@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "archbench/kernel.h"
 #include "archbench/report.h"
 #include "archbench/reproduce.h"
 
@@ -166,6 +167,33 @@ void ab_claims_release(struct ab_claims *claims)
     memset(claims, 0, sizeof *claims);
 }
 
+/* "FAMILY:P=V,..." names a kernel family and a shape inside its ranges. */
+static bool spec_ok(const char *spec, struct ab_error *err)
+{
+    const char *colon = strchr(spec, ':');
+    char family[64];
+    size_t len = colon ? (size_t)(colon - spec) : 0;
+    if (!colon || len >= sizeof family) {
+        ab_error_set(err, AB_EPARSE, "wants FAMILY:P=V,...");
+        return false;
+    }
+    memcpy(family, spec, len);
+    family[len] = '\0';
+    const struct ab_family *fam = ab_family_find(family);
+    struct ab_shape shape;
+    if (!fam) {
+        ab_error_set(err, AB_EINVAL, "no kernel family '%s'", family);
+        return false;
+    }
+    if (ab_shape_parse(fam, colon + 1, &shape, err) != AB_OK)
+        return false;
+    if (!ab_shape_valid(fam, &shape)) {
+        ab_error_set(err, AB_EINVAL, "outside the parameter ranges");
+        return false;
+    }
+    return true;
+}
+
 enum ab_status ab_repro_plan_load(const char *path, struct ab_repro_plan *out, struct ab_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -217,6 +245,14 @@ enum ab_status ab_repro_plan_load(const char *path, struct ab_repro_plan *out, s
                     return bad;
                 }
                 spec = out->layer_specs[i];
+            }
+            /* A typo in the plan is this file's error, found before any measuring. */
+            struct ab_error serr = {0};
+            if (!spec_ok(spec, &serr)) {
+                enum ab_status bad = ab_error_set(err, AB_EPARSE, "%s: %s[%zu] '%s': %s", path, profiles[p],
+                                                  out->n_shapes[p], spec, serr.msg);
+                ab_repro_plan_release(out);
+                return bad;
             }
             out->shapes[p][out->n_shapes[p]++] = spec;
         }

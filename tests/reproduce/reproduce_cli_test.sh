@@ -60,5 +60,12 @@ sed 's/"kind": "growth"/"kind": "growht"/' "$ds/claims/claims.json" >"$t/ds/clai
 check 1 "reproduce: unknown claim kind" "$ab" reproduce --from "$t/run" --out "$t/rep3" --datasets "$t/ds"
 grep -q 'claims.json.*test.kind.*growht' "$t/err" || { echo "not ok: error does not name file and field:"; cat "$t/err"; fail=1; }
 [ ! -e "$t/rep3/reproduction.md" ] || { echo "not ok: a report was written after a bad input file"; fail=1; }
+# A typo in the plan is refused with the file and entry, before anything is measured.
+cp "$ds/claims/claims.json" "$t/ds/claims/claims.json"
+sed 's/"rope:n_tokens=4096,heads=16,d=64,d_rot=64"/"rope:n_tokens=4096,heads=16,dd=64"/' "$ds/claims/plan.json" \
+    >"$t/ds/claims/plan.json"
+check 1 "reproduce: a plan case with an unknown parameter" "$ab" reproduce --quick --out "$t/rep4" --datasets "$t/ds"
+grep -q "plan.json: quick\[.*rope.*dd" "$t/err" || { echo "not ok: plan error does not name file and entry:"; cat "$t/err"; fail=1; }
+[ ! -e "$t/rep4/run" ] || { echo "not ok: a run was started from a bad plan"; fail=1; }
 rm -rf "$t"
 exit $fail
