@@ -62,6 +62,9 @@ void ab__environment_warnings(struct ab__runner *r)
         ab__warn(r, "load average %.2f: other work competes for the CPUs", si->load_avg_1min);
     if (strcmp(AB_BUILD_TYPE, "release") != 0)
         ab__warn(r, "archbench was built as '%s', not release", AB_BUILD_TYPE);
+    if (AB_TEST_SLOWDOWN_PCT > 0)
+        ab__warn(r, "TEST BUILD: mha_flash_avx512 deliberately redoes %d%% of its work (-Dtest_slowdown_pct): "
+                    "its figures are not archbench's", AB_TEST_SLOWDOWN_PCT);
     if (si->perf_event_paranoid > 2)
         ab__warn(r, "perf_event_paranoid is %d: PAPI cannot count (needs <= 2)", si->perf_event_paranoid);
     if (si->aslr > 0)
@@ -156,6 +159,9 @@ cJSON *ab__context_build(struct ab__runner *r, const struct ab_run_result *res, 
     cJSON_AddStringToObject(root, "git_commit", AB_GIT_COMMIT);
     cJSON_AddStringToObject(root, "build_type", AB_BUILD_TYPE);
     cJSON_AddStringToObject(root, "compiler", AB_COMPILER);
+    /* A deliberately slowed build (-Dtest_slowdown_pct) says so in every run it writes. */
+    if (AB_TEST_SLOWDOWN_PCT > 0)
+        cJSON_AddNumberToObject(root, "test_slowdown_pct", AB_TEST_SLOWDOWN_PCT);
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->o->seed);
     cJSON_AddStringToObject(root, "seed", seed);

@@ -355,6 +355,7 @@ static void context_warnings(struct ab_compare *c, const struct ab_results_conte
     static const char *const paths[][2] = {
         {"machine_id", NULL},       {"machine", "cpu_model"}, {"machine", "features_detected"},
         {"compiler", NULL},         {"schema_version", NULL}, {"build_type", NULL},
+        {"test_slowdown_pct", NULL},
     };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         const cJSON *x = b->json ? cJSON_GetObjectItemCaseSensitive(b->json, paths[i][0]) : NULL;

@@ -41,6 +41,7 @@
 #include <omp.h>
 #endif
 
+#include "ab_config.h"
 #include "archbench/attention.h"
 #include "archbench/cpu.h"
 
@@ -297,6 +298,15 @@ static void block(const struct ab_mha_args *a, size_t b, size_t h, size_t qb, co
     }
 }
 
+/* Work item t: one (batch, head) pair's query block; causal runs take the longest
+ * (last) blocks first so the dynamic schedule ends evenly. */
+static void item(const struct ab_mha_args *a, int64_t t, size_t n_qb, bool causal, const struct tile_ws *w)
+{
+    size_t bh = (size_t)t / n_qb, qi = (size_t)t % n_qb;
+    size_t qb = causal ? n_qb - 1 - qi : qi;
+    block(a, bh / a->heads_q, bh % a->heads_q, qb, w);
+}
+
 static enum ab_status mha_flash_avx512(const struct ab_mha_args *a, const struct ab_exec *exec)
 {
     if (a->heads_kv == 0 || a->heads_q % a->heads_kv != 0 || a->d % 16 != 0 || a->d == 0 ||
@@ -337,11 +347,17 @@ static enum ab_status mha_flash_avx512(const struct ab_mha_args *a, const struct
         w.idx = (uint32_t *)(void *)p;
 
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t t = 0; t < n_items; t++) {
-            size_t bh = (size_t)t / n_qb, qi = (size_t)t % n_qb;
-            size_t qb = causal ? n_qb - 1 - qi : qi;
-            block(a, bh / a->heads_q, bh % a->heads_q, qb, &w);
-        }
+        for (int64_t t = 0; t < n_items; t++)
+            item(a, t, n_qb, causal, &w);
+#if AB_TEST_SLOWDOWN_PCT > 0
+        /* Test-only build (-Dtest_slowdown_pct, 0 otherwise): redo the first pct% of the
+         * items, writing the same outputs again, so the ab gate can be shown a build that
+         * really is slower. After the loop's barrier: no two threads write one block at once. */
+        int64_t n_redo = (n_items * AB_TEST_SLOWDOWN_PCT + 50) / 100;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < n_redo; t++)
+            item(a, t, n_qb, causal, &w);
+#endif
     }
     return AB_OK;
 }

@@ -52,6 +52,20 @@ for f in compare.md junit.xml compare.json base/block00/context.json cand/block0
     [ -e "$tmp/ab/$f" ] || { echo "not ok: ab wrote $f"; fail=1; }
 done
 grep -q 'undecided' "$tmp/out" || { echo "not ok: 2 blocks are undecided"; fail=1; }
+# ab --judge: blocks made of the real run (base) and its 3x copy (candidate), 8 of each, force
+# a regression; the same run on both sides forces no change; no blocks is a usage error.
+for b in 0 1 2 3 4 5 6 7; do
+    mkdir -p "$tmp/j/base" "$tmp/j/cand" "$tmp/j0/base" "$tmp/j0/cand"
+    ln -s "$tmp/a" "$tmp/j/base/block0$b"; ln -s "$tmp/slow" "$tmp/j/cand/block0$b"
+    ln -s "$tmp/a" "$tmp/j0/base/block0$b"; ln -s "$tmp/a" "$tmp/j0/cand/block0$b"
+done
+expect 1 "ab --judge: 8 blocks 3x slower" "$ab" ab --judge "$tmp/j"
+grep -q '^regression' "$tmp/out" || { echo "not ok: judge shows the regression"; fail=1; }
+[ -e "$tmp/j/compare.json" ] || { echo "not ok: judge writes into its folder"; fail=1; }
+expect 0 "ab --judge: 8 identical blocks" "$ab" ab --judge "$tmp/j0" --json "$tmp/j0.json"
+grep -q '^no change' "$tmp/out" || { echo "not ok: identical blocks are no change"; cat "$tmp/out"; fail=1; }
+expect 2 "ab --judge: no blocks" "$ab" ab --judge "$tmp"
+expect 2 "ab --judge with --base" "$ab" ab --judge "$tmp/j" --base "$ab"
 expect 2 "ab refuses an existing run" "$ab" ab --base "$ab" --cand "$ab" --blocks 2 --filter x --out "$tmp/ab"
 expect 2 "ab: missing executable" "$ab" ab --base "$tmp/nope" --cand "$ab" --out "$tmp/ab2"
 exit $fail
