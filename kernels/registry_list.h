@@ -73,6 +73,7 @@
 
 /* MoE dispatch + gather + combine alone, the layer's work around its GEMMs (kernels/moe) */
 #define AB_KERNELS_MOE_DISPATCH(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512(moe_dispatch_avx512)                                                 \
     REF(moe_dispatch_fast)                                                      \
     REF(moe_dispatch_ref)
 

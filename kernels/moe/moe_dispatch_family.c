@@ -98,6 +98,23 @@ static double disp_tokens(const struct ab_shape *s)
     return (double)s->v[P_T];
 }
 
+struct ab__disp_layout ab__moe_dispatch_layout(size_t n_t, size_t k, size_t n_e)
+{
+    struct ab__disp_layout l;
+    size_t n = n_t * k;
+    l.off = 0;
+    l.rows = l.off + AB__MOE_ALIGN_UP((n_e + 1) * sizeof(size_t), AB_ALIGN_BYTES);
+    l.slot_row = l.rows + AB__MOE_ALIGN_UP(n * sizeof(int32_t), AB_ALIGN_BYTES);
+    l.total = l.slot_row + AB__MOE_ALIGN_UP(n * sizeof(int32_t), AB_ALIGN_BYTES);
+    return l;
+}
+
+size_t ab__moe_dispatch_workspace(const struct ab_shape *s, int n_threads)
+{
+    (void)n_threads;
+    return ab__moe_dispatch_layout((size_t)s->v[P_T], (size_t)s->v[P_K], (size_t)s->v[P_E]).total;
+}
+
 enum ab_status ab__moe_dispatch_check(const struct ab_moe_dispatch_args *a)
 {
     if (!a || !a->x || !a->yp || !a->xp || !a->y || !a->route.expert || !a->route.weight || !a->route.keep)

@@ -20,34 +20,13 @@
 #include "moe_dispatch_impl.h"
 #include "moe_impl.h"
 
-struct layout {
-    size_t off, rows, slot_row, total;
-};
-
-static struct layout layout_of(size_t n_t, size_t k, size_t n_e)
-{
-    struct layout l;
-    size_t n = n_t * k;
-    l.off = 0;
-    l.rows = l.off + AB__MOE_ALIGN_UP((n_e + 1) * sizeof(size_t), AB_ALIGN_BYTES);
-    l.slot_row = l.rows + AB__MOE_ALIGN_UP(n * sizeof(int32_t), AB_ALIGN_BYTES);
-    l.total = l.slot_row + AB__MOE_ALIGN_UP(n * sizeof(int32_t), AB_ALIGN_BYTES);
-    return l;
-}
-
-static size_t fast_workspace(const struct ab_shape *s, int n_threads)
-{
-    (void)n_threads;
-    return layout_of((size_t)s->v[AB__DP_TOKENS], (size_t)s->v[AB__DP_K], (size_t)s->v[AB__DP_EXPERTS]).total;
-}
-
 static enum ab_status moe_dispatch_fast(const struct ab_moe_dispatch_args *a, const struct ab_exec *exec)
 {
     enum ab_status st = ab__moe_dispatch_check(a);
     if (st != AB_OK)
         return st;
     size_t n_t = a->n_tokens, d = a->d_model, n_e = a->n_experts, k = (size_t)a->route.k;
-    struct layout l = layout_of(n_t, k, n_e);
+    struct ab__disp_layout l = ab__moe_dispatch_layout(n_t, k, n_e);
     if (!exec->workspace || exec->workspace_bytes < l.total)
         return AB_EINVAL;
     char *ws = exec->workspace;
@@ -78,7 +57,7 @@ const struct ab_kernel ab__kernel_moe_dispatch_fast = {
     .is_ref = false,
     .fn.moe_dispatch = moe_dispatch_fast,
     .supports = NULL,
-    .workspace_bytes = fast_workspace,
+    .workspace_bytes = ab__moe_dispatch_workspace,
     .flops = ab__moe_dispatch_flops,
     .bytes = ab__moe_dispatch_bytes,
     .tol = AB__DISPATCH_TOL,

@@ -15,6 +15,13 @@ enum ab__disp_param {
 double ab__moe_dispatch_flops(const struct ab_shape *shape);
 double ab__moe_dispatch_bytes(const struct ab_shape *shape);
 
+/* Workspace of the variants that use ab__moe_dispatch: expert offsets, rows, slot_row. */
+struct ab__disp_layout {
+    size_t off, rows, slot_row, total;  /* byte offsets in the workspace, and its size */
+};
+struct ab__disp_layout ab__moe_dispatch_layout(size_t n_tokens, size_t k, size_t n_experts);
+size_t ab__moe_dispatch_workspace(const struct ab_shape *shape, int n_threads);
+
 /* Argument checks shared by the variants (sizes, k, pointers). */
 enum ab_status ab__moe_dispatch_check(const struct ab_moe_dispatch_args *args);
 
