@@ -1,8 +1,8 @@
 #!/bin/sh
 # The gate's command contract on tiny real runs (no figure is asserted, only verdicts that
-# the data force): identical runs pass (exit 0), a copy with one item's samples scaled by 3
-# (not less: the base run is real, and on a loaded CI machine its own spread can reach tens of
-# percent, which must not make the forced verdict depend on luck)
+# the data force): identical runs pass (exit 0), a copy with one item's samples scaled by 20
+# (not less: the base run is real, and on a loaded machine its own spread reached 3x once, with
+# two fuzzers beside it on 2 vCPUs, which must not make the forced verdict depend on luck)
 # through the results model (archbench _scale) is a regression (exit 1), scaled by 1/3 an
 # improvement (exit 0), a folder that is not a run is refused naming the file (exit 2),
 # documents are written, and `ab` with 2 blocks can only be undecided (exit 0).
@@ -26,22 +26,23 @@ run="--filter ^gemm_f32/gemm_f32_ref$ --set m=8 --set n=8 --set k=8 --set trans_
 "$ab" run $run --out "$tmp/a" >/dev/null 2>&1 || { echo "not ok: archbench run"; exit 1; }
 expect 0 "compare --help" "$ab" compare --help
 expect 0 "identical runs: no regression" "$ab" compare "$tmp/a" "$tmp/a" --strict
-expect 0 "_scale x3" "$ab" _scale "$tmp/a" "$tmp/slow" --filter 'gemm_f32_ref' --factor 3
-expect 1 "3x slower: regression" "$ab" compare "$tmp/a" "$tmp/slow" --markdown "$tmp/c.md" --junit "$tmp/c.xml" --json "$tmp/c.json"
+expect 0 "_scale x20" "$ab" _scale "$tmp/a" "$tmp/slow" --filter 'gemm_f32_ref' --factor 20
+expect 1 "20x slower: regression" "$ab" compare "$tmp/a" "$tmp/slow" --markdown "$tmp/c.md" --junit "$tmp/c.xml" --json "$tmp/c.json"
 grep -q '^regression' "$tmp/out" || { echo "not ok: table shows the regression"; fail=1; }
 grep -q '\*\*regression\*\*' "$tmp/c.md" || { echo "not ok: markdown names the regression"; fail=1; }
 grep -q '<failure type="regression"' "$tmp/c.xml" || { echo "not ok: junit failure"; fail=1; }
 grep -q '"verdict":[[:space:]]*"regression"' "$tmp/c.json" || { echo "not ok: json verdict"; fail=1; }
 grep -q 'instructions not counted\|PAPI_TOT_INS\|instructions' "$tmp/c.md" || { echo "not ok: instructions NA reason"; fail=1; }
-expect 0 "_scale x1/3" "$ab" _scale "$tmp/a" "$tmp/fast" --filter 'gemm_f32_ref' --factor 0.3333
-expect 0 "3x faster: improvement, exit 0" "$ab" compare "$tmp/a" "$tmp/fast"
+expect 0 "_scale x1/20" "$ab" _scale "$tmp/a" "$tmp/fast" --filter 'gemm_f32_ref' --factor 0.05
+expect 0 "20x faster: improvement, exit 0" "$ab" compare "$tmp/a" "$tmp/fast"
 grep -q '^improvement' "$tmp/out" || { echo "not ok: table shows the improvement"; fail=1; }
 expect 2 "not a run folder" "$ab" compare "$tmp/a" "$tmp"
 grep -q "context.json" "$tmp/err" || { echo "not ok: the error names the file"; cat "$tmp/err"; fail=1; }
 expect 2 "bad threshold" "$ab" compare "$tmp/a" "$tmp/a" --threshold 5
 expect 2 "one folder only" "$ab" compare "$tmp/a"
+"$ab" _scale "$tmp/a" "$tmp/slow2" --filter 'gemm_f32_ref' --factor 2 2>/dev/null
 printf '^gemm_f32/ 900%%\n' >"$tmp/thr"
-expect 0 "per-family threshold 900%: 3x is within" "$ab" compare "$tmp/a" "$tmp/slow" --thresholds "$tmp/thr"
+expect 0 "per-family threshold 900%: 2x is within" "$ab" compare "$tmp/a" "$tmp/slow2" --thresholds "$tmp/thr"
 printf 'broken\n' >"$tmp/thr"
 expect 2 "bad thresholds file" "$ab" compare "$tmp/a" "$tmp/slow" --thresholds "$tmp/thr"
 grep -q "line 1" "$tmp/err" || { echo "not ok: thresholds error names the line"; fail=1; }
@@ -52,14 +53,14 @@ for f in compare.md junit.xml compare.json base/block00/context.json cand/block0
     [ -e "$tmp/ab/$f" ] || { echo "not ok: ab wrote $f"; fail=1; }
 done
 grep -q 'undecided' "$tmp/out" || { echo "not ok: 2 blocks are undecided"; fail=1; }
-# ab --judge: blocks made of the real run (base) and its 3x copy (candidate), 8 of each, force
+# ab --judge: blocks made of the real run (base) and its 20x copy (candidate), 8 of each, force
 # a regression; the same run on both sides forces no change; no blocks is a usage error.
 for b in 0 1 2 3 4 5 6 7; do
     mkdir -p "$tmp/j/base" "$tmp/j/cand" "$tmp/j0/base" "$tmp/j0/cand"
     ln -s "$tmp/a" "$tmp/j/base/block0$b"; ln -s "$tmp/slow" "$tmp/j/cand/block0$b"
     ln -s "$tmp/a" "$tmp/j0/base/block0$b"; ln -s "$tmp/a" "$tmp/j0/cand/block0$b"
 done
-expect 1 "ab --judge: 8 blocks 3x slower" "$ab" ab --judge "$tmp/j"
+expect 1 "ab --judge: 8 blocks 20x slower" "$ab" ab --judge "$tmp/j"
 grep -q '^regression' "$tmp/out" || { echo "not ok: judge shows the regression"; fail=1; }
 [ -e "$tmp/j/compare.json" ] || { echo "not ok: judge writes into its folder"; fail=1; }
 expect 0 "ab --judge: 8 identical blocks" "$ab" ab --judge "$tmp/j0" --json "$tmp/j0.json"
