@@ -3,7 +3,7 @@
 # the data force): identical runs pass (exit 0), a copy with one item's samples scaled by 20
 # (not less: the base run is real, and on a loaded machine its own spread reached 3x once, with
 # two fuzzers beside it on 2 vCPUs, which must not make the forced verdict depend on luck)
-# through the results model (archbench _scale) is a regression (exit 1), scaled by 1/3 an
+# through the results model (archbench _scale) is a regression (exit 1), scaled by 1/20 an
 # improvement (exit 0), a folder that is not a run is refused naming the file (exit 2),
 # documents are written, and `ab` with 2 blocks can only be undecided (exit 0).
 # Usage: compare_cli_test.sh path/to/archbench
