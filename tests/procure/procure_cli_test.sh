@@ -92,15 +92,15 @@ expect "BF16 GEMM 256 is memory-bound on the A100: 786432 B / 2039e9 B/s ($v ns)
 
 # ---- catalogue overrides and errors ---------------------------------------------------------
 head -1 "$ds/hardware/catalogue.csv" > "$t/mine.csv"
-printf '%s\n' 'nvidia a100 80gb sxm,gpu,39e12,312e12,624e12,2039e9,80e9,400,9999,"my quote, 2026-12-01",doubled FP32 to test the override' >> "$t/mine.csv"
+printf '%s\n' 'nvidia a100 80gb sxm,gpu,NA,NA,39e12,312e12,624e12,2039e9,80e9,400,9999,"my quote, 2026-12-01",doubled FP32 to test the override' >> "$t/mine.csv"
 check 0 "project with a user catalogue row" "$ab" project "$run" --device "NVIDIA A100 80GB SXM" --catalogue "$t/mine.csv" $P --out "$t/p3"
 v=$(col "$t/p3/projection.csv" projected_time_ns gemm_f32_avx512 m=1024,n=1024,k=1024 1)
 expect "the user's row overrides the shipped one by name ($v ns)" near "$v" 55063.68 1e-6
 head -1 "$ds/hardware/catalogue.csv" > "$t/bad.csv"
-printf '%s\n' 'Box,cpu,NA,NA,NA,0,NA,NA,NA,quote,zero bandwidth' >> "$t/bad.csv"
+printf '%s\n' 'Box,cpu,NA,NA,NA,NA,NA,0,NA,NA,NA,quote,zero bandwidth' >> "$t/bad.csv"
 check 1 "a catalogue with a zero figure" "$ab" project "$run" --device Box --catalogue "$t/bad.csv" $P --out "$t/p4"
 expect "the error names file, line and column" grep -q "bad.csv' line 2, column 'mem_bw_bytes_per_s'" "$t/last_err"
-printf '%s\n' 'Box,cpu,NA,NA,NA,NA,NA,NA,NA,,no source' > "$t/bad2.csv"
+printf '%s\n' 'Box,cpu,NA,NA,NA,NA,NA,NA,NA,NA,NA,,no source' > "$t/bad2.csv"
 sed -i "1i $(head -1 "$ds/hardware/catalogue.csv")" "$t/bad2.csv"
 check 1 "a catalogue row without a source" "$ab" project "$run" --device Box --catalogue "$t/bad2.csv" $P --out "$t/p4"
 expect "the error names the source column" grep -q "line 2, column 'source'" "$t/last_err"

@@ -25,6 +25,7 @@ AB_API const char *ab_device_kind_name(enum ab_device_kind k);
 struct ab_device {
     char name[96];
     enum ab_device_kind kind;
+    double n_cores, n_threads;  /* physical cores and hardware threads, whole numbers; NaN: not stated (GPU, SoC) */
     double peak_fp32_flop_per_s, peak_fp16_bf16_flop_per_s, peak_int8_op_per_s; /* NaN: not public */
     double mem_bw_bytes_per_s, mem_bytes, tdp_w, price_usd;                      /* NaN: not public */
     char source[256];
