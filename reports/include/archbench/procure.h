@@ -90,7 +90,7 @@ struct ab_merge_options {
     const struct ab_catalogue *catalogue;
     const struct ab_merge_machine_device *machine_devices;
     size_t n_machine_devices;
-    const char *out_dir;          /* merged.csv, procurement.md, plots/ */
+    const char *out_dir;          /* merged.csv, procurement.md, report.html, plots/ */
 };
 
 struct ab_merge_summary {
