@@ -55,7 +55,8 @@ static const char html_head[] =
 static const char html_style[] =
     "</title>\n<style>\n"
     "body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#111}\n"
-    "table{border-collapse:collapse;margin:0.5em 0 1em}\n"
+    /* Wide tables (a column per machine, long shapes) scroll on their own, not the page. */
+    "table{border-collapse:collapse;margin:0.5em 0 1em;display:block;max-width:100%;overflow-x:auto}\n"
     "th,td{border:1px solid #ccc;padding:2px 8px;text-align:left;font-size:90%}\n"
     "th{background:#f0f0f0}\n"
     "figure{margin:1em 0}figure svg{max-width:100%;height:auto}\n"

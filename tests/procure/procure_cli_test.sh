@@ -128,6 +128,13 @@ rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['machine_id'].startswi
 ok = rows and all(abs(float(r['rate_per_tdp_w']) - float(r['measured_rate']) / 350) < 1e-9 * float(r['measured_rate'])
                   and abs(float(r['rate_per_usd']) - float(r['measured_rate']) / 10710) < 1e-9 * float(r['measured_rate']) for r in rows)
 sys.exit(0 if ok else 1)" "$m"
+expect "core-scaled estimate beside it: rate / (350 W x threads / 56 cores)" python3 -c "
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['machine_id'].startswith('node-b')]
+ok = rows and all(abs(float(r['rate_per_core_scaled_tdp_w_estimate']) - float(r['measured_rate']) / (350 * int(r['threads']) / 56)) < 1e-9 * float(r['measured_rate'])
+                  and r['rate_per_tdp_w'] != r['rate_per_core_scaled_tdp_w_estimate'] for r in rows)
+sys.exit(0 if ok else 1)" "$m"
+expect "merge writes a self-contained report.html" grep -q "<h2>Throughput per machine</h2>" "$t/m1/report.html"
 expect "unmatched machine: per watt NA with the reason, never 0" python3 -c "
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['machine_id'].startswith('vm-')]
