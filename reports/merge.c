@@ -11,8 +11,9 @@
  * throughput per watt of the device's TDP and per dollar of its price. TDP is a rating,
  * not a measured power: "per TDP watt" says so in its name. Beside those whole-device
  * figures, never instead of them, a core-scaled estimate charges the run only the share of
- * the device its threads occupied: share = min(threads, cores) / cores, one thread per
- * physical core (the runner pins one thread per CPU it is given; a run with more threads
+ * the device its threads occupied: share = min(threads, cores) / cores, assuming one thread
+ * per physical core (the runner pins thread i to the i-th CPU it may use, and Linux numbers
+ * CPUs core by core before SMT siblings on the usual x86 servers; a run with more threads
  * than the device has cores is charged the whole device). NA where the catalogue states no
  * cores (GPUs, SoCs). Every NA carries its reason in the row's note. procurement.md and a
  * self-contained report.html are written by the same calls (doc_internal.h).
