@@ -85,7 +85,8 @@ struct per_device {
 static void per_device(const struct run_info *r, double rate, int threads, struct per_device *out, char *note,
                        size_t note_bytes)
 {
-    *out = (struct per_device){NAN, NAN, NAN, NAN, NAN};
+    const double na = (double)NAN;
+    *out = (struct per_device){na, na, na, na, na};
     note[0] = '\0';
     if (isnan(rate)) {
         snprintf(note, note_bytes, "no throughput: not verified or not timed");

@@ -79,7 +79,7 @@ static enum ab_status parse_figure(const char *s, const char *path, size_t line,
                                    struct ab_error *err)
 {
     if (strcmp(s, "NA") == 0) {
-        *out = NAN;
+        *out = (double)NAN;
         return AB_OK;
     }
     char *end = NULL;
