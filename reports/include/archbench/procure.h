@@ -45,7 +45,8 @@ AB_API void ab_catalogue_release(struct ab_catalogue *cat); /* NULL-safe */
  * Read a catalogue CSV (header exactly as datasets/hardware/catalogue.csv) and add its
  * rows; a row whose device name (case-insensitive) is already there replaces it, so a
  * user's file read second overrides the shipped one. Numbers must be finite and positive,
- * or NA. A row without a source is refused. Errors (AB_EIO, AB_EPARSE) name the file,
+ * or NA; cores and threads whole numbers with threads >= cores. A row without a source is
+ * refused. Errors (AB_EIO, AB_EPARSE) name the file,
  * line and column. On error the catalogue keeps the rows it had before the call.
  */
 AB_API enum ab_status ab_catalogue_read(struct ab_catalogue *cat, const char *path, struct ab_error *err);
