@@ -22,7 +22,7 @@ static void help(FILE *out)
                  "throughput on each machine, %% of that machine's own roofline bound, FLOP per joule with\n"
                  "its energy source and, for machines matched to a catalogue device, throughput per TDP\n"
                  "watt and per dollar. Of several runs with one machine_id the newest is used (stated).\n"
-                 "Writes merged.csv and procurement.md.\n"
+                 "Writes merged.csv, procurement.md and a self-contained report.html (tables and plots inlined).\n"
                  "\n"
                  "  -o, --out DIR                       where to write (required)\n"
                  "  -m, --machine-device ID=DEVICE      match a machine_id to a catalogue device (repeatable)\n"
@@ -96,9 +96,9 @@ int ab__cli_merge(int argc, char **argv)
         rc = AB_EXIT_FAIL;
         goto done;
     }
-    printf("wrote %s/merged.csv and %s/procurement.md: %zu machines from %zu runs (%zu superseded by a newer run "
+    printf("wrote %s/merged.csv, %s/procurement.md and %s/report.html: %zu machines from %zu runs (%zu superseded by a newer run "
            "of the same machine), %zu rows\n",
-           out_dir, out_dir, sum.n_machines, sum.n_runs, sum.n_runs_superseded, sum.n_rows);
+           out_dir, out_dir, out_dir, sum.n_machines, sum.n_runs, sum.n_runs_superseded, sum.n_rows);
     if (sum.plot_note[0])
         printf("some plots not drawn (%zu drawn): %s\n", sum.n_plots, sum.plot_note);
     else

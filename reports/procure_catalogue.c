@@ -3,7 +3,8 @@
  * user's --catalogue file): read through ab_csv_read, checked column by column.
  *
  * Assumes the header is exactly the shipped one, so a renamed or reordered column is an
- * error rather than a silently shifted figure. NA is the only spelling of "not public";
+ * error rather than a silently shifted figure. cores and threads are the CPU's physical cores
+ * and hardware threads (NA for GPUs and SoCs), used by merge's core-scaled estimates. NA is the only spelling of "not public";
  * 0 or a negative figure is refused, because a zero peak or price would turn into an
  * infinite or zero ratio downstream instead of an NA.
  */
@@ -28,11 +29,11 @@ const char *ab_device_kind_name(enum ab_device_kind k)
 }
 
 enum col {
-    COL_DEVICE, COL_KIND, COL_FP32, COL_FP16, COL_INT8, COL_BW, COL_MEM, COL_TDP, COL_PRICE, COL_SOURCE, COL_NOTE,
+    COL_DEVICE, COL_KIND, COL_CORES, COL_THREADS, COL_FP32, COL_FP16, COL_INT8, COL_BW, COL_MEM, COL_TDP, COL_PRICE, COL_SOURCE, COL_NOTE,
     COL_COUNT
 };
 static const char *const header[] = {
-    "device", "kind", "peak_fp32_flop_per_s", "peak_fp16_bf16_flop_per_s", "peak_int8_op_per_s",
+    "device", "kind", "cores", "threads", "peak_fp32_flop_per_s", "peak_fp16_bf16_flop_per_s", "peak_int8_op_per_s",
     "mem_bw_bytes_per_s", "mem_bytes", "tdp_w", "price_usd", "source", "note",
 };
 static_assert(sizeof header / sizeof header[0] == COL_COUNT, "a header name per column");
@@ -78,7 +79,7 @@ static enum ab_status parse_figure(const char *s, const char *path, size_t line,
                                    struct ab_error *err)
 {
     if (strcmp(s, "NA") == 0) {
-        *out = NAN;
+        *out = (double)NAN;
         return AB_OK;
     }
     char *end = NULL;
@@ -118,6 +119,19 @@ static enum ab_status parse_row(const struct ab_csv_table *t, size_t r, const ch
         return ab_error_set(err, AB_EPARSE, "'%s' line %zu, column 'kind': '%s' is not gpu, cpu or soc", path, line,
                             cell[COL_KIND]);
     d->kind = (enum ab_device_kind)k;
+    /* Counts: whole and positive, or NA (a GPU's "cores" are not comparable, so NA there). */
+    double *counts[] = {&d->n_cores, &d->n_threads};
+    for (size_t c = COL_CORES; c <= COL_THREADS; c++) {
+        if ((st = parse_figure(cell[c], path, line, header[c], counts[c - COL_CORES], err)) != AB_OK)
+            return st;
+        double v = *counts[c - COL_CORES];
+        if (!isnan(v) && (v != floor(v) || v > 1e9))
+            return ab_error_set(err, AB_EPARSE, "'%s' line %zu, column '%s': '%s' is not a whole number or NA", path,
+                                line, header[c], cell[c]);
+    }
+    if (d->n_threads < d->n_cores)
+        return ab_error_set(err, AB_EPARSE, "'%s' line %zu, column 'threads': %s threads is fewer than its %s cores",
+                            path, line, cell[COL_THREADS], cell[COL_CORES]);
     double *figures[] = {&d->peak_fp32_flop_per_s, &d->peak_fp16_bf16_flop_per_s, &d->peak_int8_op_per_s,
                          &d->mem_bw_bytes_per_s, &d->mem_bytes, &d->tdp_w, &d->price_usd};
     for (size_t c = COL_FP32; c <= COL_PRICE; c++)

@@ -14,13 +14,10 @@
  * under the plots as not plotted. Probe rows (family "peak") are the ceilings, not
  * points.
  */
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -29,6 +26,7 @@
 #include "archbench/report.h"
 #include "archbench/report_run.h"
 #include "archbench/results.h"
+#include "doc_internal.h"
 
 #define PATH_BYTES 4096
 #define MAX_TOKENS 32
@@ -36,105 +34,11 @@
 /* ---- the two documents ------------------------------------------------------------------ */
 
 struct docs {
-    FILE *md, *html;
+    struct ab__doc doc;   /* report.md and report.html (doc_internal.h) */
     const char *out_dir;
     struct ab_report_summary *sum;
     size_t n_figure;
 };
-
-static void md(struct docs *d, const char *fmt, ...) AB_PRINTF(2, 3);
-static void md(struct docs *d, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(d->md, fmt, ap);
-    va_end(ap);
-}
-
-static void html_raw(struct docs *d, const char *s)
-{
-    fputs(s, d->html);
-}
-
-static void html_text(struct docs *d, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", d->html); break;
-        case '<': fputs("&lt;", d->html); break;
-        case '>': fputs("&gt;", d->html); break;
-        case '"': fputs("&quot;", d->html); break;
-        default: fputc(*s, d->html);
-        }
-    }
-}
-
-/* A Markdown table cell: '|' would end the cell, a line break the row. */
-static void md_cell(struct docs *d, const char *s)
-{
-    fputs(" ", d->md);
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", d->md);
-        else
-            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, d->md);
-    }
-    fputs(" |", d->md);
-}
-
-static void heading(struct docs *d, int level, const char *text)
-{
-    md(d, "\n%.*s %s\n\n", level, "######", text);
-    fprintf(d->html, "<h%d>", level);
-    html_text(d, text);
-    fprintf(d->html, "</h%d>\n", level);
-}
-
-static void paragraph(struct docs *d, const char *text)
-{
-    md(d, "%s\n\n", text);
-    html_raw(d, "<p>");
-    html_text(d, text);
-    html_raw(d, "</p>\n");
-}
-
-static void table_begin(struct docs *d, const char *const *head, size_t n)
-{
-    md(d, "|");
-    for (size_t i = 0; i < n; i++)
-        md_cell(d, head[i]);
-    md(d, "\n|");
-    for (size_t i = 0; i < n; i++)
-        md(d, "---|");
-    md(d, "\n");
-    html_raw(d, "<table>\n<tr>");
-    for (size_t i = 0; i < n; i++) {
-        html_raw(d, "<th>");
-        html_text(d, head[i]);
-        html_raw(d, "</th>");
-    }
-    html_raw(d, "</tr>\n");
-}
-
-static void table_row(struct docs *d, char (*cells)[160], size_t n)
-{
-    md(d, "|");
-    html_raw(d, "<tr>");
-    for (size_t i = 0; i < n; i++) {
-        md_cell(d, cells[i]);
-        html_raw(d, "<td>");
-        html_text(d, cells[i]);
-        html_raw(d, "</td>");
-    }
-    md(d, "\n");
-    html_raw(d, "</tr>\n");
-}
-
-static void table_end(struct docs *d)
-{
-    md(d, "\n");
-    html_raw(d, "</table>\n");
-}
 
 /* ---- values --------------------------------------------------------------------------- */
 
@@ -288,7 +192,7 @@ static enum ab_status figure(struct docs *d, enum ab_status st, const char *file
     if (st == AB_ENOTSUP || st == AB_EINVAL) {
         char note[AB_ERROR_MSG_BYTES + 64];
         snprintf(note, sizeof note, "plot NA (%s): %s", caption, perr->msg);
-        paragraph(d, note);
+        ab__doc_paragraph(&d->doc, note);
         d->sum->n_plots_missing++;
         if (!d->sum->plot_note[0])
             snprintf(d->sum->plot_note, sizeof d->sum->plot_note, "%s", perr->msg);
@@ -298,33 +202,9 @@ static enum ab_status figure(struct docs *d, enum ab_status st, const char *file
         return ab_error_set(err, st, "%s", perr->msg);
     d->sum->n_plots++;
     d->n_figure++;
-    md(d, "![%s](plots/%s)\n\n", caption, file);
-
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return ab_error_set(err, AB_EIO, "cannot read back '%s': %s", path, strerror(errno));
-    html_raw(d, "<figure>\n");
-    char buf[8192];
-    size_t n;
-    bool in_svg = false;
-    /* Everything from "<svg" on: the XML declaration and DOCTYPE do not belong inside HTML. */
-    while ((n = fread(buf, 1, sizeof buf - 1, fp)) > 0) {
-        buf[n] = '\0';
-        const char *from = buf;
-        if (!in_svg) {
-            const char *svg = strstr(buf, "<svg");
-            if (!svg)
-                continue;
-            from = svg;
-            in_svg = true;
-        }
-        fwrite(from, 1, n - (size_t)(from - buf), d->html);
-    }
-    fclose(fp);
-    html_raw(d, "<figcaption>");
-    html_text(d, caption);
-    html_raw(d, "</figcaption>\n</figure>\n");
-    return AB_OK;
+    char link[PATH_BYTES];
+    snprintf(link, sizeof link, "plots/%s", file);
+    return ab__doc_svg(&d->doc, path, link, caption, err);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -350,7 +230,7 @@ static enum ab_status threads_plots(struct docs *d, const struct ab_results *res
             threads[n_threads++] = r->key.threads;
     }
     if (n_threads < 2) {
-        paragraph(d, "One thread count in this run: no throughput-vs-threads plot.");
+        ab__doc_paragraph(&d->doc, "One thread count in this run: no throughput-vs-threads plot.");
         return AB_OK;
     }
     qsort(threads, n_threads, sizeof threads[0], cmp_int);
@@ -432,8 +312,8 @@ done:
 /* One roofline per compute kind and thread count with peaks measured in the run. */
 static enum ab_status rooflines(struct docs *d, const struct ab_results *res, struct ab_error *err)
 {
-    heading(d, 2, "Roofline of the run");
-    paragraph(d, "Each verified, timed row at its arithmetic intensity (the kernel's FLOPs / bytes) and "
+    ab__doc_heading(&d->doc, 2, "Roofline of the run");
+    ab__doc_paragraph(&d->doc, "Each verified, timed row at its arithmetic intensity (the kernel's FLOPs / bytes) and "
                  "measured rate, under the compute peak and the triad bandwidth measured in this run at the "
                  "same thread count. Rows that did not verify are never plotted.");
     size_t n = res->n_rows;
@@ -489,7 +369,7 @@ static enum ab_status rooflines(struct docs *d, const struct ab_results *res, st
         }
     }
     if (st == AB_OK && drawn == 0)
-        paragraph(d, res->ctx.n_peaks ? "No verified, timed row with a work model: no roofline."
+        ab__doc_paragraph(&d->doc, res->ctx.n_peaks ? "No verified, timed row with a work model: no roofline."
                                       : "Roofline NA: no peaks were measured in this run (run without --no-probes).");
     /* What is not on any plot, and why. */
     if (st == AB_OK) {
@@ -499,23 +379,18 @@ static enum ab_status rooflines(struct docs *d, const struct ab_results *res, st
             if (is_probe(r) || (verified(r) && r->timed))
                 continue;
             if (!any) {
-                heading(d, 3, "Not plotted");
-                html_raw(d, "<ul>\n");
+                ab__doc_heading(&d->doc, 3, "Not plotted");
+                ab__doc_list_begin(&d->doc);
                 any = true;
             }
             char line[512];
             snprintf(line, sizeof line, "%s %s, %d thread%s: %s", r->key.kernel, r->key.shape, r->key.threads,
                      r->key.threads == 1 ? "" : "s", verified(r) ? "not timed" : ab_verdict_name(r->verdict));
-            md(d, "- %s\n", line);
-            html_raw(d, "<li>");
-            html_text(d, line);
-            html_raw(d, "</li>\n");
+            ab__doc_list_item(&d->doc, line);
             d->sum->n_not_verified++;
         }
-        if (any) {
-            md(d, "\n");
-            html_raw(d, "</ul>\n");
-        }
+        if (any)
+            ab__doc_list_end(&d->doc);
     }
 done:
     ab_free((void *)labels);
@@ -533,10 +408,10 @@ static void context_section(struct docs *d, const struct ab_results *res)
     const cJSON *machine = root ? cJSON_GetObjectItemCaseSensitive(root, "machine") : NULL;
     const cJSON *run = root ? cJSON_GetObjectItemCaseSensitive(root, "run") : NULL;
     const cJSON *energy = root ? cJSON_GetObjectItemCaseSensitive(root, "energy") : NULL;
-    heading(d, 2, "Context");
+    ab__doc_heading(&d->doc, 2, "Context");
     char cells[2][160];
     static const char *const kv_head[] = {"what", "value"};
-    table_begin(d, kv_head, 2);
+    ab__doc_table_begin(&d->doc, kv_head, 2);
     struct {
         const char *label;
         const cJSON *obj;
@@ -557,23 +432,23 @@ static void context_section(struct docs *d, const struct ab_results *res)
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
         snprintf(cells[0], sizeof cells[0], "%s", items[i].label);
         json_text(items[i].obj, items[i].key, cells[1], sizeof cells[1]);
-        table_row(d, cells, 2);
+        ab__doc_table_row(&d->doc, cells[0], sizeof cells[0], 2);
     }
-    table_end(d);
+    ab__doc_table_end(&d->doc);
 
-    heading(d, 3, "Peaks measured in this run");
+    ab__doc_heading(&d->doc, 3, "Peaks measured in this run");
     char src[512];
     snprintf(src, sizeof src, "Source: %s. Each figure is the best repetition of its probe; in brackets the "
                               "spread, (median - best) / best of the probe's repetitions.",
              res->ctx.peaks_source[0] ? res->ctx.peaks_source : "NA");
-    paragraph(d, src);
+    ab__doc_paragraph(&d->doc, src);
     if (res->ctx.n_peaks == 0) {
-        paragraph(d, "No peaks: NA (the run was made without probes).");
+        ab__doc_paragraph(&d->doc, "No peaks: NA (the run was made without probes).");
     } else {
         static const char *const ph[] = {"threads", "FP32 FMA (GFLOP/s)", "INT8 dot (GOP/s)", "read (GB/s)",
                                          "triad (GB/s)"};
         char pc[5][160];
-        table_begin(d, ph, 5);
+        ab__doc_table_begin(&d->doc, ph, 5);
         for (size_t p = 0; p < res->ctx.n_peaks; p++) {
             const struct ab_result_peak *pk = &res->ctx.peaks[p];
             const double v[4] = {pk->fp32_gflops, pk->int8_gops, pk->read_gbytes_per_s, pk->triad_gbytes_per_s};
@@ -585,29 +460,22 @@ static void context_section(struct docs *d, const struct ab_results *res)
                 fmt(b, sizeof b, 1, 100.0 * s[c], "%");
                 snprintf(pc[c + 1], sizeof pc[c + 1], "%s (%s)", a, b);
             }
-            table_row(d, pc, 5);
+            ab__doc_table_row(&d->doc, pc[0], sizeof pc[0], 5);
         }
-        table_end(d);
+        ab__doc_table_end(&d->doc);
     }
 
-    heading(d, 3, "Warnings of the run");
+    ab__doc_heading(&d->doc, 3, "Warnings of the run");
     const cJSON *warnings = root ? cJSON_GetObjectItemCaseSensitive(root, "warnings") : NULL;
     if (!cJSON_IsArray(warnings) || cJSON_GetArraySize(warnings) == 0) {
-        paragraph(d, "none");
+        ab__doc_paragraph(&d->doc, "none");
         return;
     }
-    html_raw(d, "<ul>\n");
+    ab__doc_list_begin(&d->doc);
     const cJSON *w;
     cJSON_ArrayForEach(w, warnings)
-    {
-        const char *s = cJSON_IsString(w) ? w->valuestring : "NA";
-        md(d, "- %s\n", s);
-        html_raw(d, "<li>");
-        html_text(d, s);
-        html_raw(d, "</li>\n");
-    }
-    md(d, "\n");
-    html_raw(d, "</ul>\n");
+        ab__doc_list_item(&d->doc, cJSON_IsString(w) ? w->valuestring : "NA");
+    ab__doc_list_end(&d->doc);
 }
 
 static void verdict_text(const struct ab_result_row *r, char *buf, size_t n)
@@ -640,14 +508,14 @@ static enum ab_status family_sections(struct docs *d, const struct ab_results *r
         common_tokens(res, family, &common);
         char title[160], shared[512];
         snprintf(title, sizeof title, "%s%s", family, strcmp(family, "peak") == 0 ? " (probes: the ceilings)" : "");
-        heading(d, 2, title);
+        ab__doc_heading(&d->doc, 2, title);
         if (common.n) {
             char text[600];
             join_tokens(&common, shared, sizeof shared);
             snprintf(text, sizeof text, "All rows: %s.", shared);
-            paragraph(d, text);
+            ab__doc_paragraph(&d->doc, text);
         }
-        table_begin(d, head, N_COLS);
+        ab__doc_table_begin(&d->doc, head, N_COLS);
         for (size_t i = f; i < n; i++) {
             const struct ab_result_row *r = &res->rows[i];
             if (strcmp(r->key.family, family) != 0)
@@ -677,9 +545,9 @@ static enum ab_status family_sections(struct docs *d, const struct ab_results *r
                      : r->bound == AB_BOUND_MEMORY    ? " (memory)"
                                                       : "");
             verdict_text(r, cells[7], sizeof cells[7]);
-            table_row(d, cells, N_COLS);
+            ab__doc_table_row(&d->doc, cells[0], sizeof cells[0], N_COLS);
         }
-        table_end(d);
+        ab__doc_table_end(&d->doc);
         if (!is_probe(&res->rows[f]))
             st = threads_plots(d, res, family, &common, &plot_index, err);
     }
@@ -689,23 +557,8 @@ static enum ab_status family_sections(struct docs *d, const struct ab_results *r
 
 /* ---- the whole report ------------------------------------------------------------------- */
 
-static const char html_head[] =
-    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>archbench report</title>\n"
-    "<style>\n"
-    "body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#111}\n"
-    "table{border-collapse:collapse;margin:0.5em 0 1em}\n"
-    "th,td{border:1px solid #ccc;padding:2px 8px;text-align:left;font-size:90%}\n"
-    "th{background:#f0f0f0}\n"
-    "figure{margin:1em 0}figure svg{max-width:100%;height:auto}\n"
-    "figcaption{font-size:85%;color:#555}\n"
-    "</style>\n</head>\n<body>\n";
 
-static enum ab_status make_dir(const char *path, struct ab_error *err)
-{
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return ab_error_set(err, AB_EIO, "cannot create '%s': %s", path, strerror(errno));
-    return AB_OK;
-}
+
 
 enum ab_status ab_report_run(const char *run_dir, const char *out_dir, struct ab_report_summary *out_summary,
                              struct ab_error *err)
@@ -724,7 +577,7 @@ enum ab_status ab_report_run(const char *run_dir, const char *out_dir, struct ab
         goto done;
     sum.n_rows = res.n_rows;
     snprintf(path, sizeof path, "%s/plots", out_dir);
-    if ((st = make_dir(out_dir, err)) != AB_OK || (st = make_dir(path, err)) != AB_OK)
+    if ((st = ab__make_dir(out_dir, err)) != AB_OK || (st = ab__make_dir(path, err)) != AB_OK)
         goto done;
     snprintf(path, sizeof path, "%s/report.md", out_dir);
     if ((st = ab_atomic_open(&md_file, path, err)) != AB_OK)
@@ -733,30 +586,26 @@ enum ab_status ab_report_run(const char *run_dir, const char *out_dir, struct ab
     if ((st = ab_atomic_open(&html_file, path, err)) != AB_OK)
         goto done;
 
-    struct docs d = {.md = md_file.fp, .html = html_file.fp, .out_dir = out_dir, .sum = &sum};
+    struct docs d = {.doc = {.md = md_file.fp, .html = html_file.fp}, .out_dir = out_dir, .sum = &sum};
     char title[200];
     snprintf(title, sizeof title, "archbench report: run %s", res.ctx.run_id);
-    md(&d, "# %s\n\n", title);
-    html_raw(&d, html_head);
-    html_raw(&d, "<h1>");
-    html_text(&d, title);
-    html_raw(&d, "</h1>\n");
+    ab__doc_begin(&d.doc, title);
     char intro[PATH_BYTES + 200];
     snprintf(intro, sizeof intro, "Run folder %s, machine %s. Read through the results model; NA = not measured.",
              run_dir, res.ctx.machine_id);
-    paragraph(&d, intro);
+    ab__doc_paragraph(&d.doc, intro);
     const char *why = NULL;
     if (!ab_plot_available(&why)) {
         char note[300];
         snprintf(note, sizeof note, "Plots NA: %s.", why);
-        paragraph(&d, note);
+        ab__doc_paragraph(&d.doc, note);
     }
     context_section(&d, &res);
     if ((st = family_sections(&d, &res, err)) != AB_OK)
         goto done;
     if ((st = rooflines(&d, &res, err)) != AB_OK)
         goto done;
-    html_raw(&d, "</body>\n</html>\n");
+    ab__doc_end(&d.doc);
     /* The HTML first: report.md names plots that are then complete on disk. */
     if ((st = ab_atomic_commit(&html_file, err)) != AB_OK)
         goto done;

@@ -91,6 +91,15 @@ printf '\002^mha/%s2%sn_q=1048576%sn_kv=1048576' "$rs" "$rs" "$rs" > "$o/huge"
 # Model configurations: the real ones and the reader's refusals (tests/data/models-bad).
 for f in "$root"/datasets/models/*.json; do cp "$f" "$c/model_config/$(basename "$f" .json)"; done
 for f in "$root"/tests/data/models-bad/*.json; do cp "$f" "$c/model_config/bad-$(basename "$f" .json)"; done
+# Hardware catalogue: the shipped file; it with a user's file of quotes behind 0x1E; a row
+# with CRLF and doubled quotes.
+h="$root/datasets/hardware/catalogue.csv"
+mkdir -p "$c/catalogue"
+cp "$h" "$c/catalogue/shipped"
+{ cat "$h"; printf '%s' "$rs"; head -1 "$h"
+  printf '%s\n' 'amd epyc 9654,cpu,96,192,NA,NA,NA,460.8e9,NA,360,9000,"quote, 2026-12-01",my price' \
+      'My Box,cpu,8,16,1e12,NA,NA,1e11,64e9,100,NA,my measurement,'; } > "$c/catalogue/override"
+{ head -1 "$h"; printf '%s\r\n' 'X,gpu,NA,NA,1.5e13,NA,NA,NA,NA,NA,NA,"a ""quoted"" source",'; } > "$c/catalogue/crlf_quoted"
 
 # Claims and plan: both files whole; the plan alone (behind an empty claims file); and
 # each claim alone (judged with the real plan), small inputs that mutate fast.

@@ -15,7 +15,7 @@ shift 2; [ $# -gt 0 ] && shift
 # target:corpus:dictionary (fuzz_glue_tsv and fuzz_superglue_jsonl share one source)
 all="fuzz_glue_tsv:glue_tsv:tsv fuzz_superglue_jsonl:superglue_jsonl:json fuzz_normalize:normalize:text
 fuzz_results_read:results_read:csv fuzz_peaks:peaks:json fuzz_run_options:run_options:run_options
-fuzz_model_config:model_config:json fuzz_claims:claims:json"
+fuzz_model_config:model_config:json fuzz_claims:claims:json fuzz_catalogue:catalogue:catalogue"
 want="$*"
 # UBSan only reports unless told to stop: undefined behaviour is a finding like a crash.
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

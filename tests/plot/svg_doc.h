@@ -1,6 +1,6 @@
 /*
  * svg_doc.h - test helpers shared by the plot and report tests: parse an SVG or HTML file
- * with libxml2 and ask about its text, not its pixels.
+ * with libxml2 and ask about its text, not its pixels; read a whole file (Markdown).
  */
 #ifndef ARCHBENCH_TEST_SVG_DOC_H
 #define ARCHBENCH_TEST_SVG_DOC_H
@@ -15,6 +15,22 @@
 #include <libxml/tree.h>
 
 #include "archbench/plot.h"
+
+/* A whole text file, NUL-terminated (the caller frees). */
+static inline char *doc_slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    cr_assert_not_null(fp, "cannot open '%s'", path);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert_not_null(buf);
+    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
 
 /* Plots need the backend; without it the test is a skip, never a pass. */
 static inline void need_plots(void)

@@ -32,21 +32,6 @@ static void temp_dir(char *buf, size_t n, const char *tag)
     cr_assert_not_null(mkdtemp(buf));
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "cannot open '%s'", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 static void remove_tree(const char *dir)
 {
     char cmd[600];
@@ -66,7 +51,7 @@ Test(report, markdown_and_html_of_a_run)
     cr_expect_eq(sum.n_not_verified, 0);
 
     snprintf(path, sizeof path, "%s/report.md", out);
-    char *md = slurp(path);
+    char *md = doc_slurp(path);
     cr_expect_not_null(strstr(md, "# archbench report: run 1796154698-9003"));
     cr_expect_not_null(strstr(md, "| 1 | 171.4 (21.4%) | 668.5 (20.9%) | 28.7 (13.9%) | 24.7 (20.5%) |"),
                        "peaks with spreads");
@@ -135,7 +120,7 @@ Test(report, failed_rows_are_listed_not_plotted)
     cr_assert_eq(ab_report_run(dir, NULL, &sum, &err), AB_OK, "%s", err.msg);
     cr_expect_eq(sum.n_not_verified, 1);
     snprintf(path, sizeof path, "%s/report.md", dir);
-    char *md = slurp(path);
+    char *md = doc_slurp(path);
     cr_expect_not_null(strstr(md, "| gemm_f32_openblas | m=256,n=256,k=256 | 1 | NA | NA | NA | NA | fail"));
     cr_expect_not_null(strstr(md, "- gemm_f32_openblas m=256,n=256,k=256,trans_b=0,beta=0,pad=0, 1 thread: fail"));
     free(md);
@@ -161,12 +146,12 @@ Test(report, unreadable_run_keeps_the_previous_report)
     struct ab_error err;
     cr_assert_eq(ab_report_run(run, out, NULL, &err), AB_OK, "%s", err.msg);
     snprintf(path, sizeof path, "%s/report.md", out);
-    char *before = slurp(path);
+    char *before = doc_slurp(path);
     char missing[300];
     snprintf(missing, sizeof missing, "%s/no_such_run", out);
     cr_expect_neq(ab_report_run(missing, out, NULL, &err), AB_OK);
     cr_expect_not_null(strstr(err.msg, "no_such_run"), "the error names the folder: %s", err.msg);
-    char *after = slurp(path);
+    char *after = doc_slurp(path);
     cr_expect_str_eq(after, before);
     free(before);
     free(after);

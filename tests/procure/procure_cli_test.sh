@@ -92,15 +92,15 @@ expect "BF16 GEMM 256 is memory-bound on the A100: 786432 B / 2039e9 B/s ($v ns)
 
 # ---- catalogue overrides and errors ---------------------------------------------------------
 head -1 "$ds/hardware/catalogue.csv" > "$t/mine.csv"
-printf '%s\n' 'nvidia a100 80gb sxm,gpu,39e12,312e12,624e12,2039e9,80e9,400,9999,"my quote, 2026-12-01",doubled FP32 to test the override' >> "$t/mine.csv"
+printf '%s\n' 'nvidia a100 80gb sxm,gpu,NA,NA,39e12,312e12,624e12,2039e9,80e9,400,9999,"my quote, 2026-12-01",doubled FP32 to test the override' >> "$t/mine.csv"
 check 0 "project with a user catalogue row" "$ab" project "$run" --device "NVIDIA A100 80GB SXM" --catalogue "$t/mine.csv" $P --out "$t/p3"
 v=$(col "$t/p3/projection.csv" projected_time_ns gemm_f32_avx512 m=1024,n=1024,k=1024 1)
 expect "the user's row overrides the shipped one by name ($v ns)" near "$v" 55063.68 1e-6
 head -1 "$ds/hardware/catalogue.csv" > "$t/bad.csv"
-printf '%s\n' 'Box,cpu,NA,NA,NA,0,NA,NA,NA,quote,zero bandwidth' >> "$t/bad.csv"
+printf '%s\n' 'Box,cpu,NA,NA,NA,NA,NA,0,NA,NA,NA,quote,zero bandwidth' >> "$t/bad.csv"
 check 1 "a catalogue with a zero figure" "$ab" project "$run" --device Box --catalogue "$t/bad.csv" $P --out "$t/p4"
 expect "the error names file, line and column" grep -q "bad.csv' line 2, column 'mem_bw_bytes_per_s'" "$t/last_err"
-printf '%s\n' 'Box,cpu,NA,NA,NA,NA,NA,NA,NA,,no source' > "$t/bad2.csv"
+printf '%s\n' 'Box,cpu,NA,NA,NA,NA,NA,NA,NA,NA,NA,,no source' > "$t/bad2.csv"
 sed -i "1i $(head -1 "$ds/hardware/catalogue.csv")" "$t/bad2.csv"
 check 1 "a catalogue row without a source" "$ab" project "$run" --device Box --catalogue "$t/bad2.csv" $P --out "$t/p4"
 expect "the error names the source column" grep -q "line 2, column 'source'" "$t/last_err"
@@ -128,6 +128,13 @@ rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['machine_id'].startswi
 ok = rows and all(abs(float(r['rate_per_tdp_w']) - float(r['measured_rate']) / 350) < 1e-9 * float(r['measured_rate'])
                   and abs(float(r['rate_per_usd']) - float(r['measured_rate']) / 10710) < 1e-9 * float(r['measured_rate']) for r in rows)
 sys.exit(0 if ok else 1)" "$m"
+expect "core-scaled estimate beside it: rate / (350 W x threads / 56 cores)" python3 -c "
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['machine_id'].startswith('node-b')]
+ok = rows and all(abs(float(r['rate_per_core_scaled_tdp_w_estimate']) - float(r['measured_rate']) / (350 * int(r['threads']) / 56)) < 1e-9 * float(r['measured_rate'])
+                  and r['rate_per_tdp_w'] != r['rate_per_core_scaled_tdp_w_estimate'] for r in rows)
+sys.exit(0 if ok else 1)" "$m"
+expect "merge writes a self-contained report.html" grep -q "<h2>Throughput per machine</h2>" "$t/m1/report.html"
 expect "unmatched machine: per watt NA with the reason, never 0" python3 -c "
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['machine_id'].startswith('vm-')]

@@ -25,6 +25,7 @@ AB_API const char *ab_device_kind_name(enum ab_device_kind k);
 struct ab_device {
     char name[96];
     enum ab_device_kind kind;
+    double n_cores, n_threads;  /* physical cores and hardware threads, whole numbers; NaN: not stated (GPU, SoC) */
     double peak_fp32_flop_per_s, peak_fp16_bf16_flop_per_s, peak_int8_op_per_s; /* NaN: not public */
     double mem_bw_bytes_per_s, mem_bytes, tdp_w, price_usd;                      /* NaN: not public */
     char source[256];
@@ -44,7 +45,8 @@ AB_API void ab_catalogue_release(struct ab_catalogue *cat); /* NULL-safe */
  * Read a catalogue CSV (header exactly as datasets/hardware/catalogue.csv) and add its
  * rows; a row whose device name (case-insensitive) is already there replaces it, so a
  * user's file read second overrides the shipped one. Numbers must be finite and positive,
- * or NA. A row without a source is refused. Errors (AB_EIO, AB_EPARSE) name the file,
+ * or NA; cores and threads whole numbers with threads >= cores. A row without a source is
+ * refused. Errors (AB_EIO, AB_EPARSE) name the file,
  * line and column. On error the catalogue keeps the rows it had before the call.
  */
 AB_API enum ab_status ab_catalogue_read(struct ab_catalogue *cat, const char *path, struct ab_error *err);
@@ -89,7 +91,7 @@ struct ab_merge_options {
     const struct ab_catalogue *catalogue;
     const struct ab_merge_machine_device *machine_devices;
     size_t n_machine_devices;
-    const char *out_dir;          /* merged.csv, procurement.md, plots/ */
+    const char *out_dir;          /* merged.csv, procurement.md, report.html, plots/ */
 };
 
 struct ab_merge_summary {
