@@ -128,7 +128,7 @@ static double metric_of(const struct ab_results *res, const struct ab_result_key
 static bool rank_figures(const struct ab_results *res, const struct ab_result_row *row, struct ab_comm_rank *ranks,
                          size_t *n_ranks, char *why, size_t why_bytes)
 {
-    if (row->verdict != AB_VERDICT_PASS && row->verdict != AB_VERDICT_REFERENCE) {
+    if (row->verdict != AB_VERDICT_PASS) {
         snprintf(why, why_bytes, "not projected: verification %s", ab_verdict_name(row->verdict));
         return false;
     }
@@ -187,7 +187,7 @@ static void fmt_pct(char *out, size_t n, double share)
     if (isnan(share))
         snprintf(out, n, "NA");
     else
-        snprintf(out, n, "%.1f%%", share * 100.0);
+        snprintf(out, n, "%.3g%%", share * 100.0);
 }
 
 static void fmt_g(char *out, size_t n, double v, const char *unit)
@@ -212,7 +212,7 @@ enum ab_status ab_comm_project_run(const struct ab_comm_project_options *opt, st
         goto done;
     size_t n_ep = 0;
     for (size_t i = 0; i < res.n_rows; i++)
-        n_ep += strcmp(res.rows[i].key.family, "moe_ep") == 0;
+        n_ep += strcmp(res.rows[i].key.family, "moe_ep") == 0 && res.rows[i].verdict != AB_VERDICT_REFERENCE;
     if (n_ep == 0) {
         st = ab_error_set(err, AB_ENOTFOUND,
                           "'%s' has no moe_ep rows: the measured all-to-all share needs a run under mpirun "
@@ -253,7 +253,8 @@ enum ab_status ab_comm_project_run(const struct ab_comm_project_options *opt, st
                "per rank | compute us per rank (measured) | note |\n|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < res.n_rows; i++) {
         const struct ab_result_row *row = &res.rows[i];
-        if (strcmp(row->key.family, "moe_ep") != 0)
+        /* the single-process reference exchanges nothing: not a row to project */
+        if (strcmp(row->key.family, "moe_ep") != 0 || row->verdict == AB_VERDICT_REFERENCE)
             continue;
         struct ab_comm_rank ranks[MAX_RANKS];
         size_t n_ranks = 0;
