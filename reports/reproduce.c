@@ -805,6 +805,11 @@ static void eval_comm_projection(const struct ab_claim *c, const cJSON *t, const
     const struct ab_device *dev = in->catalogue ? ab_catalogue_find(in->catalogue, dev_name) : NULL;
     const struct ab_interconnect *link = in->interconnects ? ab_interconnects_find(in->interconnects, link_name) : NULL;
     r->verdict = AB_CLAIM_NOT_MEASURABLE;
+    if (!in->catalogue || !in->interconnects) {
+        say(r->measured_text, sizeof r->measured_text,
+            "NA: no hardware catalogue or interconnects loaded (datasets/hardware/): nothing to project onto");
+        return;
+    }
     if (!dev || !link) {
         say(r->measured_text, sizeof r->measured_text, "NA: %s '%s' not in the %s", !dev ? "device" : "interconnect",
             !dev ? dev_name : link_name, !dev ? "hardware catalogue given" : "interconnects given");
