@@ -15,6 +15,7 @@
 
 #include "archbench/alloc.h"
 #include "archbench/model.h"
+#include "archbench/procure.h"
 #include "archbench/reproduce.h"
 #include "archbench/results.h"
 
@@ -113,6 +114,10 @@ int ab__cli_reproduce(int argc, char **argv)
     struct ab_repro_plan plan;
     struct ab_model *models = NULL;
     size_t n_models = 0;
+    struct ab_catalogue cat;
+    struct ab_interconnects links;
+    ab_catalogue_init(&cat);
+    ab_interconnects_init(&links);
     snprintf(path, sizeof path, "%s/claims/claims.json", datasets);
     if (ab_claims_load(path, &claims, &err) != AB_OK) {
         fprintf(stderr, "archbench reproduce: %s\n", err.msg);
@@ -130,12 +135,21 @@ int ab__cli_reproduce(int argc, char **argv)
         fprintf(stderr, "archbench reproduce: %s\n", err.msg);
         goto done;
     }
+    /* the hardware a comm_projection claim projects onto (A8.comm: 8 x A100 over NVLink 3) */
+    if (ab__cli_catalogue_load("reproduce", datasets, NULL, &cat) != AB_EXIT_OK)
+        goto done;
+    snprintf(path, sizeof path, "%s/hardware/interconnects.csv", datasets);
+    if (ab_interconnects_read(&links, path, &err) != AB_OK) {
+        fprintf(stderr, "archbench reproduce: %s\n", err.msg);
+        goto done;
+    }
     if (mkdir(out, 0777) != 0 && !is_dir(out)) {
         fprintf(stderr, "archbench reproduce: cannot create '%s'\n", out);
         goto done;
     }
 
-    struct ab_repro_inputs in = {.models = models, .n_models = n_models, .plan = &plan};
+    struct ab_repro_inputs in = {
+        .models = models, .n_models = n_models, .plan = &plan, .catalogue = &cat, .interconnects = &links};
     in.scores = (struct ab_repro_scores){NAN, NAN, NAN, NAN, pred_v3, pred_r1};
     if (pred_v3) {
         /* Scored before the run too: a bad prediction file should not wait for the kernels. */
@@ -227,7 +241,10 @@ int ab__cli_reproduce(int argc, char **argv)
         printf("\n%-14s %-22s %s\n", "claim", "verdict", "measured here");
         for (size_t i = 0; i < claims.n; i++)
             printf("%-14s %-22s %s%s\n", claims.items[i].id, ab_claim_verdict_name(results[i].verdict),
-                   results[i].extrapolated ? "extrapolated: " : results[i].analytic ? "analytic: " : "",
+                   results[i].projection     ? "projection (link bound): "
+                   : results[i].extrapolated ? "extrapolated: "
+                   : results[i].analytic     ? "analytic: "
+                                             : "",
                    results[i].measured_text);
         fprintf(stderr, "archbench reproduce: report %s/reproduction.md, table %s/claims.csv, run %s/\n", out, out,
                 run_dir);
@@ -238,6 +255,8 @@ int ab__cli_reproduce(int argc, char **argv)
     free(results);
     ab_results_release(&res);
 done:
+    ab_interconnects_release(&links);
+    ab_catalogue_release(&cat);
     ab_free(models);
     ab_repro_plan_release(&plan);
     ab_claims_release(&claims);

@@ -20,6 +20,8 @@
 #include "archbench/procure.h"
 #include "archbench/report.h"
 
+#include "procure_internal.h"
+
 static const char *const kind_names[] = {"gpu", "cpu", "soc"};
 static_assert(sizeof kind_names / sizeof kind_names[0] == AB_DEVICE_KIND_COUNT, "a name per device kind");
 
@@ -38,7 +40,7 @@ static const char *const header[] = {
 };
 static_assert(sizeof header / sizeof header[0] == COL_COUNT, "a header name per column");
 
-static bool same_name(const char *a, const char *b)
+bool ab__procure_same_name(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++)
         if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
@@ -63,7 +65,7 @@ void ab_catalogue_release(struct ab_catalogue *cat)
 static size_t find_index(const struct ab_catalogue *cat, const char *name)
 {
     size_t i = 0;
-    while (i < cat->n_devices && !same_name(cat->devices[i].name, name))
+    while (i < cat->n_devices && !ab__procure_same_name(cat->devices[i].name, name))
         i++;
     return i;
 }
@@ -74,9 +76,8 @@ const struct ab_device *ab_catalogue_find(const struct ab_catalogue *cat, const 
     return i < cat->n_devices ? &cat->devices[i] : NULL;
 }
 
-/* A positive finite number or NA (NaN). */
-static enum ab_status parse_figure(const char *s, const char *path, size_t line, const char *col, double *out,
-                                   struct ab_error *err)
+enum ab_status ab__procure_figure(const char *s, const char *path, size_t line, const char *col, double *out,
+                                  struct ab_error *err)
 {
     if (strcmp(s, "NA") == 0) {
         *out = (double)NAN;
@@ -91,7 +92,7 @@ static enum ab_status parse_figure(const char *s, const char *path, size_t line,
     return AB_OK;
 }
 
-static enum ab_status copy_text(char *dst, size_t dst_bytes, const char *s, const char *path, size_t line,
+enum ab_status ab__procure_text(char *dst, size_t dst_bytes, const char *s, const char *path, size_t line,
                                 const char *col, struct ab_error *err)
 {
     if (strlen(s) >= dst_bytes)
@@ -107,7 +108,7 @@ static enum ab_status parse_row(const struct ab_csv_table *t, size_t r, const ch
     const char *const *cell = &t->cells[r * t->n_cols];
     size_t line = t->line[r];
     memset(d, 0, sizeof *d);
-    enum ab_status st = copy_text(d->name, sizeof d->name, cell[COL_DEVICE], path, line, "device", err);
+    enum ab_status st = ab__procure_text(d->name, sizeof d->name, cell[COL_DEVICE], path, line, "device", err);
     if (st != AB_OK)
         return st;
     if (!d->name[0])
@@ -135,14 +136,14 @@ static enum ab_status parse_row(const struct ab_csv_table *t, size_t r, const ch
     double *figures[] = {&d->peak_fp32_flop_per_s, &d->peak_fp16_bf16_flop_per_s, &d->peak_int8_op_per_s,
                          &d->mem_bw_bytes_per_s, &d->mem_bytes, &d->tdp_w, &d->price_usd};
     for (size_t c = COL_FP32; c <= COL_PRICE; c++)
-        if ((st = parse_figure(cell[c], path, line, header[c], figures[c - COL_FP32], err)) != AB_OK)
+        if ((st = ab__procure_figure(cell[c], path, line, header[c], figures[c - COL_FP32], err)) != AB_OK)
             return st;
-    if ((st = copy_text(d->source, sizeof d->source, cell[COL_SOURCE], path, line, "source", err)) != AB_OK)
+    if ((st = ab__procure_text(d->source, sizeof d->source, cell[COL_SOURCE], path, line, "source", err)) != AB_OK)
         return st;
     if (!d->source[0] || strcmp(d->source, "NA") == 0)
         return ab_error_set(err, AB_EPARSE, "'%s' line %zu, column 'source': every row needs the document its figures come from",
                             path, line);
-    if ((st = copy_text(d->note, sizeof d->note, cell[COL_NOTE], path, line, "note", err)) != AB_OK)
+    if ((st = ab__procure_text(d->note, sizeof d->note, cell[COL_NOTE], path, line, "note", err)) != AB_OK)
         return st;
     snprintf(d->origin, sizeof d->origin, "%s:%zu", path, line);
     return AB_OK;
@@ -181,7 +182,7 @@ enum ab_status ab_catalogue_read(struct ab_catalogue *cat, const char *path, str
         if ((st = parse_row(&t, r, path, &added[r - 1], err)) != AB_OK)
             goto done;
         for (size_t q = 1; q < r; q++) {
-            if (same_name(added[q - 1].name, added[r - 1].name)) {
+            if (ab__procure_same_name(added[q - 1].name, added[r - 1].name)) {
                 st = ab_error_set(err, AB_EPARSE, "'%s' line %zu, column 'device': '%s' already on line %zu", path,
                                   t.line[r], added[r - 1].name, t.line[q]);
                 goto done;

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "archbench/kernel.h"
+#include "archbench/procure.h"
 #include "archbench/reproduce.h"
 #include "archbench/rng.h"
 
@@ -780,6 +781,95 @@ static void eval_predictions(const struct ab_claim *c, const cJSON *t, const str
     }
 }
 
+/* ---- projection onto hardware not present -------------------------------------------------- */
+
+/*
+ * The model's all-to-all over a catalogue link beside its compute on a catalogue device
+ * (ab_comm_project_analytic). Compute runs at the device's dense peak of the weights'
+ * precision times the fraction of its own roofline bound the claim's layer reached on this
+ * machine (as `project --efficiency measured`): the one measured input, so without the
+ * layer row there is no verdict. Why not this machine's compute time beside the link's
+ * time: that pairs a CPU with NVLink, a machine nobody deploys. The moe_ep family measures
+ * the share itself only under mpirun, which reproduce does not use; its projection is
+ * `archbench project RUN --interconnect`.
+ */
+static void eval_comm_projection(const struct ab_claim *c, const cJSON *t, const struct ab_repro_inputs *in,
+                                 int threads, struct ab_claim_result *r)
+{
+    const struct ab_model *m;
+    if (!need_model(in, str(t, "model"), &m, r))
+        return;
+    const char *dev_name = str(t, "device"), *link_name = str(t, "interconnect");
+    say(r->command, sizeof r->command, "archbench reproduce --quick (layer %s); archbench model datasets/models/%s.json",
+        str(t, "layer"), m->id);
+    const struct ab_device *dev = in->catalogue ? ab_catalogue_find(in->catalogue, dev_name) : NULL;
+    const struct ab_interconnect *link = in->interconnects ? ab_interconnects_find(in->interconnects, link_name) : NULL;
+    r->verdict = AB_CLAIM_NOT_MEASURABLE;
+    if (!in->catalogue || !in->interconnects) {
+        say(r->measured_text, sizeof r->measured_text,
+            "NA: no hardware catalogue or interconnects loaded (datasets/hardware/): nothing to project onto");
+        return;
+    }
+    if (!dev || !link) {
+        say(r->measured_text, sizeof r->measured_text, "NA: %s '%s' not in the %s", !dev ? "device" : "interconnect",
+            !dev ? dev_name : link_name, !dev ? "hardware catalogue given" : "interconnects given");
+        return;
+    }
+    double peak = m->weight_bytes_per_param <= 1.0   ? dev->peak_int8_op_per_s
+                  : m->weight_bytes_per_param <= 2.0 ? dev->peak_fp16_bf16_flop_per_s
+                                                     : dev->peak_fp32_flop_per_s;
+    if (!(peak > 0.0)) {
+        say(r->measured_text, sizeof r->measured_text, "NA: the catalogue states no peak of %s's weight precision for '%s'",
+            m->id, dev->name);
+        return;
+    }
+    const char *sel = ab__repro_resolve(in->plan, str(t, "layer"), NULL);
+    int failed = 0;
+    const struct ab_result_row *row = in->res ? ab__repro_best(in->res, sel, threads, &failed) : NULL;
+    if (!row) {
+        not_in_run(r, str(t, "layer"), failed);
+        append(r->measured_text, sizeof r->measured_text,
+               " (the projection takes its compute efficiency from it); the moe_ep family measures the share only "
+               "under mpirun: needs mpirun, see archbench project RUN --interconnect");
+        return;
+    }
+    if (isnan(row->pct_bound) || row->pct_bound <= 0.0 || row->pct_bound > 100.0 || row->implausible) {
+        say(r->measured_text, sizeof r->measured_text,
+            "NA: %s has no plausible %% of its roofline bound here (%.3g): no efficiency to carry to %s", row->key.kernel,
+            row->pct_bound, dev->name);
+        return;
+    }
+    double tokens = num(t, "tokens", 2048), n_dev = num(t, "devices", 8), eff = row->pct_bound / 100.0;
+    struct ab_model_figures f;
+    ab_model_analyse(m, tokens, &f);
+    struct ab_comm_analytic a = {.a2a_bytes_per_token = f.a2a_bytes_per_token, .flops_per_token = f.flops_per_token_prefill,
+                                 .moe_layers = (double)(m->n_layers - m->n_dense_layers), .n_devices = n_dev,
+                                 .tokens = tokens, .flop_per_s = peak * eff};
+    struct ab_comm_projection p, at_peak;
+    struct ab_comm_analytic a_peak = a;
+    a_peak.flop_per_s = peak;
+    if (ab_comm_project_analytic(&a, link, &p) != AB_OK || ab_comm_project_analytic(&a_peak, link, &at_peak) != AB_OK) {
+        say(r->measured_text, sizeof r->measured_text, "NA: the projection's inputs are out of range (%s, %.0f devices)",
+            m->id, n_dev);
+        return;
+    }
+    double tol = num(t, "abs_tol", 0.06);
+    r->measured = p.share;
+    r->projection = true;
+    say(r->measured_text, sizeof r->measured_text,
+        "%.2f%% (comm %.3g us vs compute %.3g us per device for %.0f tokens on %.0f x %s over %s; at the device's "
+        "peak compute instead: %.2f%%)",
+        100.0 * p.share, p.comm_ns * 1e-3, p.compute_ns * 1e-3, tokens, n_dev, dev->name, link->name,
+        100.0 * at_peak.share);
+    say(r->how, sizeof r->how,
+        "projection (link bound): %s; %s all-to-all %.4g B/token, %.4g FLOP/token (analytic); rate %.4g TFLOP/s = "
+        "peak x %.1f%% of bound measured by [%s t=%d]; %s; supported if within %.0f points of %.0f%%",
+        ab_comm_model_text_analytic(), m->id, f.a2a_bytes_per_token, f.flops_per_token_prefill, peak * eff * 1e-12,
+        row->pct_bound, row->key.kernel, threads, p.latency_counted ? "latency counted" : "no latency stated: bandwidth only",
+        tol * 100.0, c->claimed * 100.0);
+    r->verdict = fabs(p.share - c->claimed) <= tol ? AB_CLAIM_SUPPORTED : AB_CLAIM_CONTRADICTED;
+}
+
 void ab_reproduce_evaluate(const struct ab_claims *claims, const struct ab_repro_inputs *in,
                            struct ab_claim_result *out)
 {
@@ -829,10 +919,14 @@ void ab_reproduce_evaluate(const struct ab_claims *claims, const struct ab_repro
             eval_arith(t, r);
         else if (strcmp(kind, "predictions") == 0)
             eval_predictions(c, t, in, r);
+        else if (strcmp(kind, "comm_projection") == 0)
+            eval_comm_projection(c, t, in, threads, r);
         if (!in->res && !r->analytic && r->verdict == AB_CLAIM_NOT_MEASURABLE && strstr(r->measured_text, "not in"))
             say(r->measured_text, sizeof r->measured_text, "NA: no run given");
         if (r->verdict == AB_CLAIM_NOT_MEASURABLE || r->verdict == AB_CLAIM_NEEDS_PREDICTIONS)
             r->label = "NA";
+        else if (r->projection)
+            r->label = "projection (link bound)";
         else if (r->extrapolated)
             r->label = "extrapolated";
         else if (r->analytic)

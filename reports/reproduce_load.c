@@ -33,7 +33,7 @@ static const char *const kinds[] = {
     "verified",      "route_mean",    "fidelity",   "speed_ratio",          "growth", "crossover",
     "layer_ratio",   "energy_ratio",  "active_params", "memory",            "memory_saving",
     "precision_cut", "device_fit",    "size_ratio", "attention_no_softmax", "arith",  "predictions",
-    "not_measurable",
+    "comm_projection", "not_measurable",
 };
 
 /* What the measured kinds look their rows up by. The evaluator cannot judge such a claim
@@ -50,6 +50,7 @@ static const struct {
     {"energy_ratio", {"fast", "slow"}},
     {"layer_ratio", {"fast", "slow", "fast_model", "slow_model"}},
     {"growth", {"family", "param", "where"}},
+    {"comm_projection", {"model", "layer", "device", "interconnect"}},
     {"crossover", {"fast_family", "fast_param", "fast_where", "slow_family", "slow_param", "slow_where"}},
 };
 

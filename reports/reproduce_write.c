@@ -383,7 +383,9 @@ enum ab_status ab_reproduce_write(const char *dir, const char *run_dir, const ch
         fprintf(fp, "%s %s %zu", v ? "," : "", ab_claim_verdict_name((enum ab_claim_verdict)v), count[v]);
     fprintf(fp, ".\n\nLabels: *analytic* = computed from a configuration, not measured; *extrapolated* = measured at a "
                 "smaller size and scaled by the law stated in its row; *computed* = run in-process, not timed; "
-                "*article* = the article's own figures against each other. claims.csv keeps the label in its own "
+                "*article* = the article's own figures against each other; *projection (link bound)* = the model's "
+                "traffic and compute carried onto hardware not present (a catalogue device and link), its model in "
+                "the row, the one measured input the layer's efficiency. claims.csv keeps the label in its own "
                 "column (`label`), so no estimate reads as a measurement.\n");
     write_article(fp, "A", "\"V3 vs R1 architecture and distillation\"", claims, res);
     write_article(fp, "B", "\"R1 vs V3 technical differences and selection guide\"", claims, res);

@@ -88,12 +88,11 @@ static int owner(size_t e, size_t n_e, int p)
     return q;
 }
 
-/* counts and displacements in floats, prefix order of the ranks (or reversed: mutant) */
-static bool counts_of(const int32_t *per_expert, size_t le, int p, size_t d, bool reversed, int *counts, int *displs)
+/* counts and displacements in floats, prefix order of the ranks */
+static bool counts_of(const int32_t *per_expert, size_t le, int p, size_t d, int *counts, int *displs)
 {
     size_t at = 0;
-    for (int i = 0; i < p; i++) {
-        int q = reversed ? p - 1 - i : i;
+    for (int q = 0; q < p; q++) {
         size_t rows = 0;
         for (size_t j = 0; j < le; j++)
             rows += (size_t)per_expert[(size_t)q * le + j];
@@ -106,12 +105,14 @@ static bool counts_of(const int32_t *per_expert, size_t le, int p, size_t d, boo
     return at <= INT_MAX;
 }
 
-enum ab_status ab__moe_ep_layer(const struct ab_moe_ep_args *a, const struct ab_exec *exec, bool reversed_return)
+enum ab_status ab__moe_ep_layer(const struct ab_moe_ep_args *a, const struct ab_exec *exec,
+                                ab__alltoallv_f32_fn combine_exchange)
 {
     int p = ab_mpi_size(), me = ab_mpi_rank();
     if (!a || !exec || exec->n_threads < 1 || (a->n_tokens && (!a->x || !a->y)) || !a->w_gate || a->k < 1 ||
         (size_t)a->k > a->n_experts || a->n_experts < 1 || a->d_model < 1 || a->d_ff < 1 ||
-        a->n_tokens != ab_parallel_first(a->n_tokens_total, me + 1, p) - ab_parallel_first(a->n_tokens_total, me, p))
+        a->n_tokens != ab_parallel_first(a->n_tokens_total, me + 1, p) - ab_parallel_first(a->n_tokens_total, me, p) ||
+        !combine_exchange)
         return AB_EINVAL;
     size_t d = a->d_model, k = (size_t)a->k, n_e = a->n_experts, t = a->n_tokens;
     size_t le = ceil_div(n_e, (size_t)p);
@@ -172,7 +173,7 @@ enum ab_status ab__moe_ep_layer(const struct ab_moe_ep_args *a, const struct ab_
     if ((st = ab__mpi_alltoall_i32(cnt, rcnt, le)) != AB_OK)
         return st;
     int64_t c1 = ab_now_ns();
-    if (!counts_of(cnt, le, p, d, false, sc, sd) || !counts_of(rcnt, le, p, d, false, rc, rd))
+    if (!counts_of(cnt, le, p, d, sc, sd) || !counts_of(rcnt, le, p, d, rc, rd))
         return AB_EOVERFLOW;
     size_t n_recv = 0;
     for (int q = 0; q < p; q++)
@@ -207,20 +208,9 @@ enum ab_status ab__moe_ep_layer(const struct ab_moe_ep_args *a, const struct ab_
 
     /* 4. combine: the outputs return to the order they left in, then the weighted sum */
     int64_t t3 = ab_now_ns();
-    int *bc = rc, *bd = rd;  /* what this rank sends back is what it received */
-    int back_counts[2 * 64];
-    int *brc = sc, *brd = sd;
-    if (reversed_return) {
-        /* test seam: receive displacements laid out in reverse rank order */
-        if (p > 64)
-            return AB_ENOTSUP;
-        brc = back_counts;
-        brd = back_counts + p;
-        if (!counts_of(cnt, le, p, d, true, brc, brd))
-            return AB_EOVERFLOW;
-    }
+    /* what this rank sends back is what it received, and it receives what it sent */
     int64_t c3 = ab_now_ns();
-    if ((st = ab__mpi_alltoallv_f32(out, bc, bd, back, brc, brd)) != AB_OK)
+    if ((st = combine_exchange(out, rc, rd, back, sc, sd)) != AB_OK)
         return st;
     int64_t c4 = ab_now_ns();
     comm_ns += (double)(c4 - c3);
@@ -250,7 +240,7 @@ enum ab_status ab__moe_ep_layer(const struct ab_moe_ep_args *a, const struct ab_
 
 static enum ab_status moe_ep_alltoallv(const struct ab_moe_ep_args *a, const struct ab_exec *exec)
 {
-    return ab__moe_ep_layer(a, exec, false);
+    return ab__moe_ep_layer(a, exec, ab__mpi_alltoallv_f32);
 }
 
 extern const struct ab_kernel ab__kernel_moe_ep_alltoallv;

@@ -32,12 +32,18 @@ enum ab_status ab__moe_ep_route(const float *x, const float *w_gate, size_t n_to
                                 int32_t *expert, float *weight, uint8_t *keep, void *ws, size_t ws_bytes,
                                 int n_threads);
 
+/* An MPI_Alltoallv of floats, as ab__mpi_alltoallv_f32. */
+typedef enum ab_status (*ab__alltoallv_f32_fn)(const float *send, const int *send_counts, const int *send_displs,
+                                               float *recv, const int *recv_counts, const int *recv_displs);
+
 /*
- * The expert-parallel layer (moe_ep_alltoallv.c). reversed_return is a test seam for
- * the mutant of tests/mpi: the expert outputs come back into the blocks of the ranks in
- * reverse order (a wrong receive displacement), which verification must catch.
+ * The expert-parallel layer (moe_ep_alltoallv.c). combine_exchange is the exchange that
+ * brings the expert outputs back: ab__mpi_alltoallv_f32 in the variant; the mutant of
+ * tests/mpi passes one of its own (wrong receive displacements) that verification must
+ * catch, so no wrong-on-purpose code lives in the library.
  */
-enum ab_status ab__moe_ep_layer(const struct ab_moe_ep_args *a, const struct ab_exec *exec, bool reversed_return);
+enum ab_status ab__moe_ep_layer(const struct ab_moe_ep_args *a, const struct ab_exec *exec,
+                                ab__alltoallv_f32_fn combine_exchange);
 size_t ab__moe_ep_layer_workspace(const struct ab_shape *s, int n_threads);
 
 double ab__moe_ep_flops(const struct ab_shape *s);

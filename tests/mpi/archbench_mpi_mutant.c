@@ -2,19 +2,38 @@
  * archbench_mpi_mutant.c - the archbench command with one wrong-on-purpose moe_ep
  * variant registered: the expert outputs come back into the receive blocks of the
  * ranks in reverse order (a wrong MPI_Alltoallv displacement), so tokens get other
- * tokens' expert rows. `mpirun -np 2 archbench_mpi_mutant run` must fail it. Not
- * installed.
+ * tokens' expert rows. `mpirun -np 2 archbench_mpi_mutant run` must fail it. The wrong
+ * exchange lives here and is handed to the library's layer; the library has no switch for
+ * it. Not installed.
  */
 #include <stdio.h>
 
 #include "archbench/status.h"
 
 #include "cli.h"
+#include "parallel/mpi_impl.h"
 #include "parallel/parallel_impl.h"
+
+/* The return exchange with the receive blocks laid out in reverse rank order: the counts
+ * are right, the displacements wrong (what a prefix sum over the ranks backwards gives). */
+static enum ab_status reversed_alltoallv(const float *send, const int *send_counts, const int *send_displs,
+                                         float *recv, const int *recv_counts, const int *recv_displs)
+{
+    (void)recv_displs;
+    int p = ab_mpi_size(), displs[256];
+    if (p > 256)
+        return AB_ENOTSUP;
+    int at = 0;
+    for (int q = p - 1; q >= 0; q--) {
+        displs[q] = at;
+        at += recv_counts[q];
+    }
+    return ab__mpi_alltoallv_f32(send, send_counts, send_displs, recv, recv_counts, displs);
+}
 
 static enum ab_status reversed_return(const struct ab_moe_ep_args *a, const struct ab_exec *exec)
 {
-    return ab__moe_ep_layer(a, exec, true);
+    return ab__moe_ep_layer(a, exec, reversed_alltoallv);
 }
 
 static const struct ab_kernel mutant = {

@@ -1,13 +1,15 @@
 #!/bin/sh
 # The collective families on one machine (Open MPI over shared memory), as TAP:
 # unavailable with the reason without mpirun; verified and timed with every rank's
-# figures under `mpirun -np 2`; skipped with the reason at another rank count; and a
-# broken exchange (the mutant's wrong receive displacement) reported as fail.
-# Usage: mpi_shm_test.sh ARCHBENCH ARCHBENCH_MPI_MUTANT MPIRUN ("" when not built/found)
+# figures under `mpirun -np 2`; skipped with the reason at another rank count; a
+# broken exchange (the mutant's wrong receive displacement) reported as fail; and the
+# measured share projected onto every shipped link (`project --interconnect all`).
+# Usage: mpi_shm_test.sh ARCHBENCH ARCHBENCH_MPI_MUTANT MPIRUN DATASETS ("" when not built/found)
 set -u
 ab="$1"
 mut="$2"
 mpirun="$3"
+datasets="${4:-datasets}"
 if [ -z "$mpirun" ] || [ ! -x "$mpirun" ]; then
     echo "1..0 # SKIP mpirun not found (Debian: apt-get install openmpi-bin libopenmpi-dev)"; exit 0
 fi
@@ -22,7 +24,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ab_mpi_shm.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 small="--set tokens=1,77 --set d_model=40 --set d_ff=56 --set experts=4 --set k=2 --set dist=normal,one_expert --set d_attn=24"
 fast="-r 3 -m 0.002 --max-item-time 5 --no-probes"
-echo "1..6"
+echo "1..7"
 fail=0
 
 # 1: list without mpirun
@@ -88,5 +90,23 @@ if [ "$rc" = 1 ] && grep -q ',mutant_moe_ep_reversed_return,.*,fail,' "$tmp/muta
     echo "ok 6 - mutant (reversed receive displacements) fails verification, exit 1"
 else
     echo "not ok 6 - mutant: exit $rc (want 1)"; sed "s/^/# /" "$tmp/err"; sed "s/^/# /" "$tmp/mutant/speed.csv" 2>/dev/null; fail=1
+fi
+
+# 7: test 3's run projected onto every shipped link: 4 moe_ep rows x 5 links, each with the
+# measured share beside a projected one in [0, 1], labelled
+"$ab" project "$tmp/shm" --interconnect all --datasets "$datasets" --out "$tmp/ic" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+bad=$(python3 - "$tmp/ic/comm_projection.csv" 2>&1 <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+bad = [r for r in rows if r['label'] != 'projection (link bound, compute as measured)'
+       or not 0.0 <= float(r['projected_comm_share']) <= 1.0 or not 0.0 <= float(r['measured_comm_share']) <= 1.0]
+print(len(rows), len(bad))
+PY
+)
+if [ "$rc" = 0 ] && [ "$bad" = "20 0" ]; then
+    echo "ok 7 - project --interconnect all: 20 labelled rows, measured and projected shares in [0, 1]"
+else
+    echo "not ok 7 - project --interconnect all: exit $rc, rows/bad: $bad"; sed "s/^/# /" "$tmp/err"; fail=1
 fi
 exit $fail

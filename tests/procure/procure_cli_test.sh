@@ -175,5 +175,16 @@ check 1 "merge refuses another schema version" "$ab" merge "$run" "$t/c" $P --ou
 expect "the refusal names the schema version" grep -q "schema version 99" "$t/last_err"
 expect "nothing written when refused" test ! -e "$t/m4/merged.csv"
 
+# --interconnect: the all-to-all share projected onto links needs moe_ep rows (mpirun)
+check 1 "--interconnect on a run without moe_ep rows" "$ab" project "$run" --interconnect "NVLink 3" --datasets "$ds" --out "$t/ic"
+expect "the refusal says mpirun" grep -q "needs a run under mpirun" "$t/last_err"
+expect "nothing written when refused" test ! -e "$t/ic/comm_projection.csv"
+check 1 "an unknown interconnect" "$ab" project "$run" --interconnect "NVLink 9" --datasets "$ds" --out "$t/ic"
+expect "the error names the known links" grep -q "'PCIe 4.0 x16'" "$t/last_err"
+printf 'interconnect,bw_bytes_per_s_per_direction,latency_s,source,note\nL,fast,NA,doc,\n' > "$t/links.csv"
+check 1 "a bad --interconnects file" "$ab" project "$run" --interconnect all --interconnects "$t/links.csv" --datasets "$ds"
+expect "the error names file, line and column" grep -q "links.csv' line 2, column 'bw_bytes_per_s_per_direction'" "$t/last_err"
+check 2 "--device and --interconnect together" "$ab" project "$run" --device "NVIDIA A100 80GB SXM" --interconnect "NVLink 3"
+
 rm -rf "$t"
 exit $fail

@@ -13,6 +13,7 @@
 
 #include "archbench/alloc.h"
 #include "archbench/model.h"
+#include "archbench/procure.h"
 #include "archbench/reproduce.h"
 #include "archbench/results.h"
 
@@ -25,6 +26,8 @@ struct fixture {
     size_t n_models;
     struct ab_results res;
     struct ab_claim_result *out;
+    struct ab_catalogue cat;
+    struct ab_interconnects links;
 };
 
 static struct fixture fx;
@@ -43,11 +46,19 @@ static void setup(void)
     cr_assert_eq(ab_model_load_dir(path, &fx.models, &fx.n_models, &err), AB_OK, "%s", err.msg);
     ab_results_init(&fx.res);
     fx.out = calloc(fx.claims.n, sizeof *fx.out);
+    ab_catalogue_init(&fx.cat);
+    ab_interconnects_init(&fx.links);
+    snprintf(path, sizeof path, "%s/hardware/catalogue.csv", datasets);
+    cr_assert_eq(ab_catalogue_read(&fx.cat, path, &err), AB_OK, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/hardware/interconnects.csv", datasets);
+    cr_assert_eq(ab_interconnects_read(&fx.links, path, &err), AB_OK, "%s", err.msg);
 }
 
 static void teardown(void)
 {
     free(fx.out);
+    ab_interconnects_release(&fx.links);
+    ab_catalogue_release(&fx.cat);
     ab_results_release(&fx.res);
     ab_free(fx.models);
     ab_repro_plan_release(&fx.plan);
@@ -90,7 +101,8 @@ static void add_metric(const char *family, const char *shape, const char *metric
 
 static const struct ab_claim_result *judge(const char *id)
 {
-    struct ab_repro_inputs in = {.res = &fx.res, .models = fx.models, .n_models = fx.n_models, .plan = &fx.plan};
+    struct ab_repro_inputs in = {.res = &fx.res, .models = fx.models, .n_models = fx.n_models, .plan = &fx.plan,
+                                 .catalogue = &fx.cat, .interconnects = &fx.links};
     in.scores = (struct ab_repro_scores){NAN, NAN, NAN, NAN, NULL, NULL};
     ab_reproduce_evaluate(&fx.claims, &in, fx.out);
     for (size_t i = 0; i < fx.claims.n; i++)
@@ -362,4 +374,53 @@ Test(reproduce, energy_needs_a_counter)
     cr_expect_eq(r->verdict, AB_CLAIM_SUPPORTED, "4x >= 0.9 x 3.17: %s", r->measured_text);
     fx.res.rows[1].flop_per_j = 2e9;
     cr_expect_eq(judge("A3.energy")->verdict, AB_CLAIM_CONTRADICTED);
+}
+
+/*
+ * A8.comm on a fixture (not a measurement): the A-V3 layer row reached 50% of its bound.
+ * By hand: 8 A100 80GB SXM over NVLink 3 (300e9 B/s per direction), 2048 tokens: a device
+ * sends 256 x 131072 x 7/8 B = 29360128 B, 97867 ns; computes 256 x F / (312e12 x 0.5)
+ * with F = a-v3's FLOPs per token at 2048 (the model's figure); share = comm / (comm +
+ * compute), about 0.9%, far from 18%: contradicted. Without the row: no verdict, and the
+ * row says what it needs. Without the hardware files: no verdict either.
+ */
+Test(reproduce, comm_projection_a8_on_a_fixture)
+{
+    const struct ab_claim_result *r = judge("A8.comm");
+    cr_expect_eq(r->verdict, AB_CLAIM_NOT_MEASURABLE, "%s", r->measured_text);
+    cr_expect(strstr(r->measured_text, "needs mpirun") != NULL, "%s", r->measured_text);
+    cr_expect(strstr(r->measured_text, "layer:A-V3") != NULL, "%s", r->measured_text);
+
+    const char *v3 = "n=512,d_model=1024,heads=16,head_dim=64,attn=mha,causal=1,rope=0,ffn=topk,experts=8,k=2,"
+                     "threshold_pct=30,d_ff=1024,lsh_rounds=2,lsh_buckets=8,lsh_chunk=64";
+    add_row("layer", "layer_best", v3, 2, 1e8, AB_VERDICT_PASS);
+    fx.res.rows[0].pct_bound = 50.0;
+    const struct ab_model *m = NULL;
+    for (size_t i = 0; i < fx.n_models; i++)
+        if (strcmp(fx.models[i].id, "a-v3") == 0)
+            m = &fx.models[i];
+    cr_assert_not_null(m);
+    struct ab_model_figures f;
+    ab_model_analyse(m, 2048, &f);
+    double comm_ns = 256.0 * 131072.0 * 7.0 / 8.0 / 300e9 * 1e9;
+    double compute_ns = 256.0 * f.flops_per_token_prefill / (312e12 * 0.5) * 1e9;
+    double want = comm_ns / (comm_ns + compute_ns);
+    r = judge("A8.comm");
+    cr_expect_float_eq(r->measured, want, 1e-12, "%.9g vs %.9g: %s", r->measured, want, r->measured_text);
+    cr_expect_lt(r->measured, 0.02, "%s", r->measured_text);
+    cr_expect_eq(r->verdict, AB_CLAIM_CONTRADICTED, "%s", r->measured_text);
+    cr_log_info("A8.comm on the fixture (not a measurement): %s", r->measured_text);
+    cr_expect_str_eq(r->label, "projection (link bound)");
+    cr_expect(strstr(r->how, "(n-1)/n") != NULL, "the model is stated: %s", r->how);
+    cr_expect(strstr(r->measured_text, "NVLink 3") != NULL, "%s", r->measured_text);
+
+    /* the same inputs with no hardware files: no verdict */
+    struct ab_repro_inputs in = {.res = &fx.res, .models = fx.models, .n_models = fx.n_models, .plan = &fx.plan};
+    in.scores = (struct ab_repro_scores){NAN, NAN, NAN, NAN, NULL, NULL};
+    ab_reproduce_evaluate(&fx.claims, &in, fx.out);
+    for (size_t i = 0; i < fx.claims.n; i++)
+        if (strcmp(fx.claims.items[i].id, "A8.comm") == 0) {
+            cr_expect_eq(fx.out[i].verdict, AB_CLAIM_NOT_MEASURABLE, "%s", fx.out[i].measured_text);
+            cr_expect(strstr(fx.out[i].measured_text, "no hardware catalogue") != NULL, "%s", fx.out[i].measured_text);
+        }
 }

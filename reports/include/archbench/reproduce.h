@@ -15,6 +15,9 @@
  *   energy_ratio                         measured (rows of the run)
  *   active_params, memory, memory_saving, precision_cut, device_fit, size_ratio
  *                                        computed from the configurations (analytic)
+ *   comm_projection                      the model's all-to-all over a catalogue link, compute
+ *                                        at the device's peak x the efficiency the claim's layer
+ *                                        measured here (projection, labelled as one)
  *   attention_no_softmax                 the article's code run against the reference
  *   arith                                the article's own figures against each other
  *   predictions                          model scores (needs prediction folders)
@@ -32,6 +35,8 @@
 #include "archbench/status.h"
 
 struct cJSON;
+struct ab_catalogue;
+struct ab_interconnects;
 
 enum ab_claim_verdict {
     AB_CLAIM_SUPPORTED,
@@ -84,6 +89,8 @@ struct ab_repro_inputs {
     size_t n_models;
     const struct ab_repro_plan *plan;
     struct ab_repro_scores scores;
+    const struct ab_catalogue *catalogue;          /* NULL: comm_projection claims say so, no verdict */
+    const struct ab_interconnects *interconnects;  /* NULL: likewise */
 };
 
 struct ab_claim_result {
@@ -94,8 +101,10 @@ struct ab_claim_result {
     char command[400];              /* a command that reproduces the figure */
     bool extrapolated;
     bool analytic;
+    bool projection;                /* onto hardware not present (comm_projection) */
     const char *label;              /* "measured", "analytic", "extrapolated", "computed" (in-process,
-                                       not timed), "article" (its own figures), or "NA" */
+                                       not timed), "article" (its own figures), "projection (link
+                                       bound)", or "NA" */
 };
 
 /* Judge every claim; out has claims->n entries. Never fails: a claim that cannot be
