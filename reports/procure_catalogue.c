@@ -123,7 +123,7 @@ static enum ab_status parse_row(const struct ab_csv_table *t, size_t r, const ch
     /* Counts: whole and positive, or NA (a GPU's "cores" are not comparable, so NA there). */
     double *counts[] = {&d->n_cores, &d->n_threads};
     for (size_t c = COL_CORES; c <= COL_THREADS; c++) {
-        if ((st = parse_figure(cell[c], path, line, header[c], counts[c - COL_CORES], err)) != AB_OK)
+        if ((st = ab__procure_figure(cell[c], path, line, header[c], counts[c - COL_CORES], err)) != AB_OK)
             return st;
         double v = *counts[c - COL_CORES];
         if (!isnan(v) && (v != floor(v) || v > 1e9))
