@@ -50,7 +50,15 @@ extern const struct ab_kernel ab__kernel_gemm_f32_avx512;
 #define MR 6
 #define NV 4
 #define NR (16 * NV)
-/* k block: A panel (MR x KC) in L1, B block (KC x NC) in half of L2. */
+/*
+ * k block: A panel (MR x KC) in L1, B block (KC x NC) in half of L2. Re-measured on
+ * Zen 5 (48 KB L1d, 1 MB L2; 2026-12-01, CPU time per call so preemption by other
+ * builds does not count, against oneDNN in the same process): every other split of
+ * the same L2 half was slower at 2048^3, by 1-8% at 1 thread - kc 512 / nc 256 (less
+ * C traffic, more A traffic), kc 384 / nc 320, kc 256 / nc 384 or 768, kc 192 or 128 /
+ * nc 1024 - so the constants stay, and a block size read from CPUID would have to
+ * be shown to beat them first.
+ */
 #define KC 256
 #define NC 512
 /* Row stride of a packed A panel: KC plus one cache line, so the MR rows do not all
