@@ -764,13 +764,22 @@ static enum ab_status cut_torn_tail(const char *path, struct ab_error *err)
     }
     long size = ftell(fp);
     long keep = size;
-    while (keep > 0) {
-        if (fseek(fp, keep - 1, SEEK_SET) != 0)
+    /* Backwards a block at a time: a byte at a time (fseek then fgetc) refilled stdio's
+     * whole buffer per byte, 4 KiB read per byte of a long torn tail. */
+    char block[4096];
+    bool found = false;
+    while (keep > 0 && !found) {
+        long at = keep > (long)sizeof block ? keep - (long)sizeof block : 0;
+        size_t want = (size_t)(keep - at);
+        if (fseek(fp, at, SEEK_SET) != 0 || fread(block, 1, want, fp) != want)
             break;
-        int ch = fgetc(fp);
-        if (ch == '\n')
-            break;
-        keep--;
+        for (size_t i = want; i-- > 0;) {
+            if (block[i] == '\n') {
+                found = true;
+                break;
+            }
+            keep--;
+        }
     }
     fclose(fp);
     if (keep < size && truncate(path, keep) != 0)

@@ -223,6 +223,11 @@ Test(results, resume_restores_the_plan_options_and_peaks)
     r.n_threads = 2;
     /* A torn last line (a crash mid-row) is dropped, not a reason to refuse. */
     append_file(dir, "speed.csv.partial", "1,2,gemm_f32,gemm_f32_avx512,avx");
+    /* So is one longer than the 4 KiB blocks the tail is searched in (a crash can leave
+     * a run of NUL or junk bytes with no line end). */
+    static char junk[10000];
+    memset(junk, 'x', sizeof junk - 1);
+    append_file(dir, "samples.csv.partial", junk);
     cr_assert_eq(ab_run(&r, &res, &err), AB_OK, "%s", err.msg);
     cr_assert_gt(res.n_resumed, 0);
 

@@ -69,19 +69,63 @@ static inline const char *ab_fuzz_dir(void)
     return ab_fuzz_dir_path;
 }
 
-/* Write bytes to <scratch>/<name> (replacing it) and return the path (static storage,
- * one slot per call site's `slot`). Aborts if the scratch folder is unusable: that is
- * the harness failing, not the code under test. */
+/* What a slot last wrote, so an unchanged part is not written again: most mutations
+ * change one part of a multi-file input, and a write is four system calls plus tmpfs
+ * pages. The file is reused only while it is still exactly what was written (same
+ * inode, size and modification time): a reader that changes its input (the journal
+ * reader cuts a torn tail) makes the next call write it afresh. */
+struct ab_fuzz_slot {
+    char path[512];
+    uint8_t *bytes;
+    size_t n;
+    struct stat sb;
+    bool valid;
+};
+static struct ab_fuzz_slot ab_fuzz_slots[8];
+
+/* Remove the slot's file, if it wrote one. */
+static inline void ab_fuzz_remove(int slot)
+{
+    struct ab_fuzz_slot *s = &ab_fuzz_slots[slot];
+    if (s->path[0])
+        unlink(s->path);
+    s->path[0] = '\0';
+    s->valid = false;
+}
+
+/* Write bytes to <scratch>/<name> (replacing it, and removing the slot's previous file
+ * when the name changed) and return the path (static storage, one per `slot`; a call
+ * site uses its own slots). Aborts if the scratch folder is unusable: that is the
+ * harness failing, not the code under test. */
 static inline const char *ab_fuzz_file(int slot, const char *name, const uint8_t *p, size_t n)
 {
-    static char paths[8][512];
-    snprintf(paths[slot], sizeof paths[slot], "%s/%s", ab_fuzz_dir(), name);
-    FILE *fp = fopen(paths[slot], "wb");
-    if (fp == NULL || (n > 0 && fwrite(p, 1, n, fp) != n) || fclose(fp) != 0) {
+    struct ab_fuzz_slot *s = &ab_fuzz_slots[slot];
+    char path[sizeof s->path];
+    snprintf(path, sizeof path, "%s/%s", ab_fuzz_dir(), name);
+    if (strcmp(path, s->path) != 0) {
+        ab_fuzz_remove(slot);
+        memcpy(s->path, path, sizeof path);
+    }
+    struct stat sb;
+    if (s->valid && s->n == n && (n == 0 || memcmp(s->bytes, p, n) == 0) && stat(s->path, &sb) == 0 &&
+        sb.st_ino == s->sb.st_ino && sb.st_size == s->sb.st_size && sb.st_mtim.tv_sec == s->sb.st_mtim.tv_sec &&
+        sb.st_mtim.tv_nsec == s->sb.st_mtim.tv_nsec)
+        return s->path;
+    s->valid = false;
+    FILE *fp = fopen(s->path, "wb");
+    if (fp == NULL || (n > 0 && fwrite(p, 1, n, fp) != n) || fclose(fp) != 0 || stat(s->path, &s->sb) != 0) {
         perror("fuzz: writing a scratch file");
         abort();
     }
-    return paths[slot];
+    uint8_t *copy = realloc(s->bytes, n ? n : 1);
+    if (copy == NULL)
+        abort();
+    if (n > 0)
+        memcpy(copy, p, n);
+    s->bytes = copy;
+    s->n = n;
+    s->valid = true;
+    return s->path;
 }
 
 /* A NUL-terminated copy (the caller frees); aborts when memory is exhausted. */
