@@ -16,7 +16,7 @@
 #          more work.
 #
 # Usage: bench/gate_study.sh ARCHBENCH OUT_DIR
-# Environment (defaults): PAIRS=20 BLOCKS=20 LOAD=0 THRESHOLDS="5% 2%" FACTORS="1.03 1.05 1.10"
+# Environment (defaults): PAIRS=20 BLOCKS=20 LOAD=0 JUDGE_ONLY=0 RUN_OPTS='-m 0.03' (per-run options) THRESHOLDS="5% 2%" FACTORS="1.03 1.05 1.10"
 #   SLOW= ITEM='^mha/mha_flash_avx512/.*/t1$' and the item set below (RUN_ARGS).
 # Output: OUT_DIR/summary.txt (the figures), verdicts.tsv (one line per judged item), and
 # every ab run's folder.
@@ -27,13 +27,13 @@ PAIRS=${PAIRS:-20}; BLOCKS=${BLOCKS:-20}; LOAD=${LOAD:-0}; SLOW=${SLOW:-}
 THRESHOLDS=${THRESHOLDS:-5% 2%}; FACTORS=${FACTORS:-1.03 1.05 1.10}
 ITEM=${ITEM:-'^mha/mha_flash_avx512/.*/t1$'}
 # Three kernels of different kinds (compute-bound GEMM, attention, memory-bound RoPE), at 1
-# and 2 threads, shapes chosen so that each call takes 0.1-10 ms. heads_q=10 with n_q=512
+# and 2 threads, 3 repetitions of at least 0.03 s (the quick mode's) per block and side, so a
+# block takes ~4 s on a 2-vCPU VM; shapes chosen so that each call takes 0.1-10 ms. heads_q=10 with n_q=512
 # gives 80 query blocks, so a 5% slowed build redoes exactly 4 of them.
 set -- --filter '^(gemm_f32/gemm_f32_avx512|mha/mha_flash_avx512|rope/rope_avx512)$' \
     --shape 'gemm_f32:m=256,n=256,k=256' --shape 'mha:heads_q=10,heads_kv=10,n_q=512,n_kv=512' \
-    --shape 'rope:n_tokens=4096,heads=8,d=128,d_rot=128' -t 1,2
+    --shape 'rope:n_tokens=4096,heads=8,d=128,d_rot=128' -t 1,2 ${RUN_OPTS:--m 0.03}
 mkdir -p "$out"
-: >"$out/verdicts.tsv"
 busy=
 if [ "$LOAD" = 1 ]; then
     sh -c 'while :; do :; done' &
@@ -59,11 +59,29 @@ judge_all() { # dir tag
     done
 }
 
-i=1
-while [ "$i" -le "$PAIRS" ]; do
-    d="$out/aa$i"
-    "$ab" ab --base "$ab" --cand "$ab" --blocks "$BLOCKS" "$@" --overwrite --out "$d" >"$out/aa$i.txt" 2>&1 ||
-        echo "A/A $i: ab exit $?" >>"$out/exits.txt"
+# Measure first, judge after: the judging (hundreds of folder reads) never runs between
+# the timed runs. JUDGE_ONLY=1 skips the runs and judges the folders already in OUT_DIR (a
+# study cut short by time, or judged again).
+if [ "${JUDGE_ONLY:-0}" != 1 ]; then
+    i=1
+    while [ "$i" -le "$PAIRS" ]; do
+        "$ab" ab --base "$ab" --cand "$ab" --blocks "$BLOCKS" "$@" --overwrite --out "$out/aa$i" >"$out/aa$i.txt" 2>&1 ||
+            echo "A/A $i: ab exit $?" >>"$out/exits.txt"
+        echo "pair $i/$PAIRS done $(date -u +%T) load $(cut -d' ' -f1 /proc/loadavg)"
+        i=$((i + 1))
+    done
+    if [ -n "$SLOW" ]; then
+        slow=$(cd "$(dirname "$SLOW")" && pwd)/$(basename "$SLOW")
+        "$ab" ab --base "$ab" --cand "$slow" --blocks "$BLOCKS" "$@" --overwrite --out "$out/slow" >"$out/slow.txt" 2>&1 ||
+            echo "slow: ab exit $?" >>"$out/exits.txt"
+    fi
+    [ -n "$busy" ] && kill "$busy" 2>/dev/null
+    busy=
+fi
+: >"$out/verdicts.tsv"
+for d in "$out"/aa*/; do
+    d=${d%/}; i=${d##*/aa}
+    [ -e "$d/cand/block00/context.json" ] || continue
     judge_all "$d" "aa:$i"
     for f in $FACTORS; do
         p="$out/power$i-x$f"
@@ -74,15 +92,8 @@ while [ "$i" -le "$PAIRS" ]; do
         done
         judge_all "$p" "x$f:$i"
     done
-    echo "pair $i/$PAIRS done $(date -u +%T) load $(cut -d' ' -f1 /proc/loadavg)"
-    i=$((i + 1))
 done
-if [ -n "$SLOW" ]; then
-    slow=$(cd "$(dirname "$SLOW")" && pwd)/$(basename "$SLOW")
-    "$ab" ab --base "$ab" --cand "$slow" --blocks "$BLOCKS" "$@" --overwrite --out "$out/slow" >"$out/slow.txt" 2>&1 ||
-        echo "slow: ab exit $?" >>"$out/exits.txt"
-    judge_all "$out/slow" "slow:0"
-fi
+[ -e "$out/slow/cand/block00/context.json" ] && judge_all "$out/slow" "slow:0"
 echo "end: $(date -u +%FT%TZ) load: $(uptime)" >>"$out/load.txt"
 
 python3 - "$out/verdicts.tsv" "$ITEM" "$PAIRS" >"$out/summary.txt" <<'EOF'
