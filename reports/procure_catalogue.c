@@ -92,6 +92,23 @@ enum ab_status ab__procure_figure(const char *s, const char *path, size_t line, 
     return AB_OK;
 }
 
+enum ab_status ab__procure_read_table(const char *path, const char *const *want, size_t n_cols, const char *what,
+                                      struct ab_arena *arena, struct ab_csv_table *t, struct ab_error *err)
+{
+    struct ab_csv_options o = {.delim = ',', .quoting = true, .allow_ragged = false};
+    enum ab_status st = ab_csv_read(path, &o, arena, t, err);
+    if (st != AB_OK)
+        return st;
+    if (t->n_cols != n_cols)
+        return ab_error_set(err, AB_EPARSE, "'%s' line 1: %zu columns, %s has %zu (%s, ..., %s)", path, t->n_cols,
+                            what, n_cols, want[0], want[n_cols - 1]);
+    for (size_t c = 0; c < n_cols; c++)
+        if (strcmp(t->cells[c], want[c]) != 0)
+            return ab_error_set(err, AB_EPARSE, "'%s' line 1, column %zu: '%s', expected '%s'", path, c + 1,
+                                t->cells[c], want[c]);
+    return AB_OK;
+}
+
 enum ab_status ab__procure_text(char *dst, size_t dst_bytes, const char *s, const char *path, size_t line,
                                 const char *col, struct ab_error *err)
 {
@@ -155,22 +172,9 @@ enum ab_status ab_catalogue_read(struct ab_catalogue *cat, const char *path, str
     ab_arena_init(&arena, 0);
     struct ab_csv_table t;
     struct ab_device *added = NULL;
-    struct ab_csv_options o = {.delim = ',', .quoting = true, .allow_ragged = false};
-    enum ab_status st = ab_csv_read(path, &o, &arena, &t, err);
+    enum ab_status st = ab__procure_read_table(path, header, COL_COUNT, "the catalogue", &arena, &t, err);
     if (st != AB_OK)
         goto done;
-    if (t.n_cols != COL_COUNT) {
-        st = ab_error_set(err, AB_EPARSE, "'%s' line 1: %zu columns, the catalogue has %d (%s, ..., %s)", path,
-                          t.n_cols, COL_COUNT, header[0], header[COL_COUNT - 1]);
-        goto done;
-    }
-    for (size_t c = 0; c < COL_COUNT; c++) {
-        if (strcmp(t.cells[c], header[c]) != 0) {
-            st = ab_error_set(err, AB_EPARSE, "'%s' line 1, column %zu: '%s', expected '%s'", path, c + 1, t.cells[c],
-                              header[c]);
-            goto done;
-        }
-    }
     /* Parse everything first, so an error leaves the catalogue as it was. */
     size_t n_new = t.n_rows - 1;
     added = ab_calloc(n_new ? n_new : 1, sizeof *added);

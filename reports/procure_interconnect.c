@@ -85,22 +85,9 @@ enum ab_status ab_interconnects_read(struct ab_interconnects *ic, const char *pa
     ab_arena_init(&arena, 0);
     struct ab_csv_table t;
     struct ab_interconnect *added = NULL;
-    struct ab_csv_options o = {.delim = ',', .quoting = true, .allow_ragged = false};
-    enum ab_status st = ab_csv_read(path, &o, &arena, &t, err);
+    enum ab_status st = ab__procure_read_table(path, header, COL_COUNT, "the interconnects file", &arena, &t, err);
     if (st != AB_OK)
         goto done;
-    if (t.n_cols != COL_COUNT) {
-        st = ab_error_set(err, AB_EPARSE, "'%s' line 1: %zu columns, the interconnects file has %d (%s, ..., %s)", path,
-                          t.n_cols, COL_COUNT, header[0], header[COL_COUNT - 1]);
-        goto done;
-    }
-    for (size_t c = 0; c < COL_COUNT; c++) {
-        if (strcmp(t.cells[c], header[c]) != 0) {
-            st = ab_error_set(err, AB_EPARSE, "'%s' line 1, column %zu: '%s', expected '%s'", path, c + 1, t.cells[c],
-                              header[c]);
-            goto done;
-        }
-    }
     /* Parse everything first, so an error leaves the set as it was. */
     size_t n_new = t.n_rows - 1;
     added = ab_calloc(n_new ? n_new : 1, sizeof *added);
