@@ -688,7 +688,7 @@ static void eval_no_softmax(const cJSON *t, struct ab_claim_result *r)
         say(r->measured_text, sizeof r->measured_text, "NA: bad n or d in the claim");
         return;
     }
-    double *q = malloc(3 * n * d * sizeof *q), *s = malloc(n * sizeof *s);
+    double *q = malloc(3 * n * d * sizeof *q), *s = malloc(2 * n * sizeof *s); /* scores, then weights */
     if (!q || !s) {
         free(q);
         free(s);
@@ -696,7 +696,7 @@ static void eval_no_softmax(const cJSON *t, struct ab_claim_result *r)
         say(r->measured_text, sizeof r->measured_text, "NA: out of memory");
         return;
     }
-    double *k = q + n * d, *v = k + n * d;
+    double *k = q + n * d, *v = k + n * d, *w = s + n;
     struct ab_rng rng;
     ab_rng_seed(&rng, 1);
     for (size_t i = 0; i < 3 * n * d; i++)
@@ -712,11 +712,11 @@ static void eval_no_softmax(const cJSON *t, struct ab_claim_result *r)
             mx = fmax(mx, s[j]);
         }
         for (size_t j = 0; j < n; j++)
-            sum += exp(s[j] - mx);
+            sum += w[j] = exp(s[j] - mx);
         for (size_t c = 0; c < d; c++) {
             double exact = 0, article = 0;
             for (size_t j = 0; j < n; j++) {
-                exact += exp(s[j] - mx) / sum * v[j * d + c];
+                exact += w[j] / sum * v[j * d + c];
                 article += s[j] * v[j * d + c];
             }
             diff2 += (article - exact) * (article - exact);
