@@ -40,7 +40,7 @@ int ab__cli_eval_suite_score(enum ab_eval_suite suite, const char *gold_dir, con
 #include "archbench/compare.h"
 enum {
     AB__GATE_THRESHOLD = 1000, AB__GATE_THRESHOLDS, AB__GATE_INS_THRESHOLD, AB__GATE_ALPHA, AB__GATE_STRICT,
-    AB__GATE_MARKDOWN, AB__GATE_JUNIT, AB__GATE_JSON
+    AB__GATE_MARKDOWN, AB__GATE_JUNIT, AB__GATE_JSON, AB__GATE_PAIRED_TEST
 };
 #define AB__GATE_LONG_OPTIONS                                                                                  \
     {"threshold", required_argument, NULL, AB__GATE_THRESHOLD},                                                \
@@ -48,7 +48,8 @@ enum {
         {"ins-threshold", required_argument, NULL, AB__GATE_INS_THRESHOLD},                                    \
         {"alpha", required_argument, NULL, AB__GATE_ALPHA}, {"strict", no_argument, NULL, AB__GATE_STRICT},    \
         {"markdown", required_argument, NULL, AB__GATE_MARKDOWN},                                              \
-        {"junit", required_argument, NULL, AB__GATE_JUNIT}, {"json", required_argument, NULL, AB__GATE_JSON}
+        {"junit", required_argument, NULL, AB__GATE_JUNIT}, {"json", required_argument, NULL, AB__GATE_JSON}, \
+        {"paired-test", required_argument, NULL, AB__GATE_PAIRED_TEST}
 
 struct ab__cli_gate {
     struct ab_compare_options options;

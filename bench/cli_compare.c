@@ -47,6 +47,9 @@ const char *ab__cli_gate_options_help(void)
            "                         against 'family/kernel/shape/tN', the last match wins\n"
            "      --ins-threshold T  instructions per call (PAPI_TOT_INS) threshold (default 1%)\n"
            "      --alpha A          significance level and 1 - interval level (default 0.05)\n"
+           "      --paired-test T    ab's blocks: signed-rank (default; Hodges-Lehmann interval,\n"
+           "                         symmetric block ratios, which ABBA order gives) or sign\n"
+           "                         (median and its order-statistic interval, no symmetry)\n"
            "      --strict           refuse (exit 2) when machine, CPU model or features,\n"
            "                         compiler, build type or schema differ between the sides\n"
            "      --markdown FILE    write a Markdown table (a pull-request comment)\n"
@@ -83,6 +86,14 @@ int ab__cli_gate_option(const char *verb, struct ab__cli_gate *g, int c, const c
         g->options.alpha = a;
         return 0;
     }
+    case AB__GATE_PAIRED_TEST:
+        if (strcmp(arg, "signed-rank") == 0)
+            g->options.paired_test = AB_COMPARE_SIGNED_RANK;
+        else if (strcmp(arg, "sign") == 0)
+            g->options.paired_test = AB_COMPARE_SIGN;
+        else
+            return ab__cli_usage_error(verb, "--paired-test: '%s' is not signed-rank or sign", arg);
+        return 0;
     case AB__GATE_STRICT:
         g->strict = true;
         return 0;

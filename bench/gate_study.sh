@@ -17,7 +17,8 @@
 #
 # Usage: bench/gate_study.sh ARCHBENCH OUT_DIR
 # Environment (defaults): PAIRS=20 BLOCKS=20 LOAD=0 JUDGE_ONLY=0 RUN_OPTS='-m 0.03' (per-run options) THRESHOLDS="5% 2%" FACTORS="1.03 1.05 1.10"
-#   SLOW= ITEM='^mha/mha_flash_avx512/.*/t1$' and the item set below (RUN_ARGS).
+#   SLOW= ITEM='^mha/mha_flash_avx512/.*/t1$' and the item set below (RUN_ARGS);
+#   PAIRED_TEST= (ab's default, signed-rank) or sign: the paired test the judging uses.
 # Output: OUT_DIR/summary.txt (the figures), verdicts.tsv (one line per judged item), and
 # every ab run's folder.
 set -eu
@@ -53,7 +54,7 @@ for it in d["items"]:
 judge_all() { # dir tag
     for t in $THRESHOLDS; do
         tn=$(echo "$t" | tr -d %)
-        "$ab" ab --judge "$1" --threshold "$t" --json "$1/judge_$tn.json" --markdown "$1/judge_$tn.md" \
+        "$ab" ab --judge "$1" --threshold "$t" ${PAIRED_TEST:+--paired-test "$PAIRED_TEST"} --json "$1/judge_$tn.json" --markdown "$1/judge_$tn.md" \
             --junit "$1/judge_$tn.xml" >/dev/null 2>&1 || true
         verdicts "$1/judge_$tn.json" "$2" "$t" >>"$out/verdicts.tsv"
     done

@@ -404,6 +404,7 @@ static void start(struct ab_compare *c, const struct ab_compare_options *o, bool
 {
     ab_compare_init(c);
     c->paired = paired;
+    c->paired_test = o->paired_test;
     c->n_blocks = n_blocks;
     c->alpha = o->alpha;
     c->threshold = o->threshold;
@@ -555,7 +556,10 @@ enum ab_status ab_compare_blocks(const struct ab_results *base, const struct ab_
                 continue;
             }
             double p, med, lo, hi;
-            ab_compare_sign_test(d, n, o->alpha, &p, &med, &lo, &hi);
+            if (o->paired_test == AB_COMPARE_SIGN)
+                ab_compare_sign_test(d, n, o->alpha, &p, &med, &lo, &hi);
+            else
+                ab_compare_signed_rank(d, n, o->alpha, &p, &med, &lo, &hi);
             it->p_value = p;
             it->ratio = exp(med);
             it->ratio_low = exp(lo);

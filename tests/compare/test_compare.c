@@ -78,6 +78,58 @@ Test(compare_stats, sign_test)
     cr_assert(isnan(lo), "5 blocks cannot give a 95%% interval");
 }
 
+Test(compare_stats, signed_rank_against_enumeration)
+{
+    /* Expected values from enumerating all 2^10 sign patterns (not from this code): W+ = 48,
+     * P(W+ >= 48) = 19/1024, so p = 38/1024; HL = median of the 55 Walsh averages; the 95%
+     * interval cuts k = 9 from each end (P(W+ <= 8) = 25/1024 <= 0.025 < P(W+ <= 9)). */
+    double d[10] = {0.12, -0.05, 0.31, 0.07, 0.22, -0.18, 0.4, 0.15, 0.09, 0.27};
+    double p, hl, lo, hi;
+    ab_compare_signed_rank(d, 10, 0.05, &p, &hl, &lo, &hi);
+    cr_assert_float_eq(p, 38.0 / 1024.0, 1e-12);
+    cr_assert_float_eq(hl, 0.145, 1e-12);
+    cr_assert_float_eq(lo, 0.02, 1e-12);
+    cr_assert_float_eq(hi, 0.265, 1e-12);
+    /* narrower than the sign test's on the same blocks: the reason it is the default */
+    double sp, smed, slo, shi;
+    ab_compare_sign_test(d, 10, 0.05, &sp, &smed, &slo, &shi);
+    cr_assert_lt(hi - lo, shi - slo);
+    ab_compare_signed_rank(d, 5, 0.05, &p, &hl, &lo, &hi);
+    cr_assert(isnan(lo), "5 blocks cannot give a 95%% interval (1/32 > 0.025)");
+    ab_compare_signed_rank(d, 6, 0.05, &p, &hl, &lo, &hi);
+    cr_assert(!isnan(lo), "6 blocks can (1/64 <= 0.025): AB_COMPARE_MIN_BLOCKS");
+    double zeros[7] = {0};
+    ab_compare_signed_rank(zeros, 7, 0.05, &p, &hl, &lo, &hi);
+    cr_assert_float_eq(p, 1.0, 1e-12);
+    cr_assert_float_eq(hl, 0.0, 1e-12);
+}
+
+/* Test and interval come from one distribution: without ties the exact interval excludes 0
+ * exactly when p <= alpha, at every n, exact (n <= 60) and normal (n > 60) alike. */
+Test(compare_stats, signed_rank_interval_agrees_with_test)
+{
+    struct ab_rng rng;
+    ab_rng_seed(&rng, 42);
+    double d[90];
+    size_t checked = 0, rejected = 0;
+    for (size_t trial = 0; trial < 3000; trial++) {
+        size_t n = 6 + trial % 40 + (trial % 7 == 0 ? 45 : 0);
+        double shift = 0.6 * ab_rng_uniform(&rng);
+        for (size_t i = 0; i < n; i++)
+            d[i] = shift + ab_rng_normal(&rng);
+        double p, hl, lo, hi;
+        ab_compare_signed_rank(d, n, 0.05, &p, &hl, &lo, &hi);
+        cr_assert(lo <= hl && hl <= hi, "n %zu: HL %g outside [%g, %g]", n, hl, lo, hi);
+        if (n > 60 && fabs(p - 0.05) < 0.01)
+            continue; /* the normal interval and test round the boundary differently */
+        bool excludes = lo > 0.0 || hi < 0.0;
+        cr_assert_eq(excludes, p <= 0.05, "n %zu: p %g but interval [%g, %g]", n, p, lo, hi);
+        checked++;
+        rejected += excludes;
+    }
+    cr_assert_gt(rejected, checked / 10, "too few rejections (%zu of %zu) to test the agreement", rejected, checked);
+}
+
 Test(compare_stats, benjamini_hochberg)
 {
     /* Worked example: p sorted 0.01 0.02 0.03 0.04 0.20, m = 5: q = 0.05 0.05 0.05 0.05 0.20. */
@@ -173,14 +225,14 @@ struct tally {
  * n_comp comparisons of N_ITEMS items; item 0 of the candidate is slower by `shift`
  * (0: the null). paired: B blocks of r repetitions, else one run of reps per side.
  */
-static struct tally simulate(uint64_t seed, size_t n_comp, double shift, bool paired, const struct noise *nz)
+static struct tally simulate_with(uint64_t seed, size_t n_comp, double shift, bool paired, const struct noise *nz,
+                                  const struct ab_compare_options *opt)
 {
     struct tally t = {0};
     struct ab_rng rng;
     ab_rng_seed(&rng, seed);
     enum { BLOCKS = 20, BLOCK_REPS = 3, REPS = 10 };
-    struct ab_compare_options o;
-    ab_compare_options_init(&o);
+    struct ab_compare_options o = *opt;
     for (size_t c = 0; c < n_comp; c++) {
         double tb[N_ITEMS], tc[N_ITEMS];
         for (size_t i = 0; i < N_ITEMS; i++) {
@@ -242,6 +294,13 @@ static struct tally simulate(uint64_t seed, size_t n_comp, double shift, bool pa
     return t;
 }
 
+static struct tally simulate(uint64_t seed, size_t n_comp, double shift, bool paired, const struct noise *nz)
+{
+    struct ab_compare_options o;
+    ab_compare_options_init(&o);
+    return simulate_with(seed, n_comp, shift, paired, nz, &o);
+}
+
 /* Binomial bound: alpha + 3 standard deviations of a rate over n comparisons. */
 static double alarm_bound(double alpha, size_t n)
 {
@@ -276,6 +335,37 @@ Test(compare_calibration, null_paired_false_alarms_within_alpha, .timeout = 300)
 }
 
 /*
+ * The level itself. At a 5% threshold the threshold, not the test, keeps false alarms
+ * away, so a test whose interval is far too narrow would still pass the calibration
+ * above. At threshold 0 a verdict is the test alone: under the null, Benjamini-Hochberg
+ * over 8 items bounds the share of comparisons with any alarm by alpha. Both paired tests
+ * must hold it on ABBA blocks with skewed, heavy-tailed, drifting, order-dependent noise;
+ * the mutant (the signed-rank interval at alpha 0.30, reported as if at 0.05) must not.
+ */
+static double null_alarm_rate_at_zero(enum ab_compare_paired_test test, double alpha)
+{
+    struct ab_compare_options o;
+    ab_compare_options_init(&o);
+    o.threshold = 0.0;
+    o.paired_test = test;
+    o.alpha = alpha;
+    struct tally t = simulate_with(20261203, N_COMPARISONS, 0.0, true, &realistic, &o);
+    return (double)t.comparisons_alarmed / N_COMPARISONS;
+}
+
+Test(compare_calibration, paired_tests_hold_their_level_at_threshold_zero, .timeout = 300)
+{
+    double sr = null_alarm_rate_at_zero(AB_COMPARE_SIGNED_RANK, 0.05);
+    double sign = null_alarm_rate_at_zero(AB_COMPARE_SIGN, 0.05);
+    double mutant = null_alarm_rate_at_zero(AB_COMPARE_SIGNED_RANK, 0.30);
+    fprintf(stderr, "CALIBRATION paired null at threshold 0: signed-rank %.4f, sign %.4f, mutant (alpha 0.30) %.4f\n",
+            sr, sign, mutant);
+    cr_assert_leq(sr, alarm_bound(0.05, N_COMPARISONS));
+    cr_assert_leq(sign, alarm_bound(0.05, N_COMPARISONS));
+    cr_assert_gt(mutant, alarm_bound(0.05, N_COMPARISONS), "the level check cannot see a test 6x too liberal");
+}
+
+/*
  * Power. A regression is called only when the interval's lower end clears 1 + threshold,
  * so a true shift equal to the threshold is caught about half the time at best (the
  * interval is centred on it): at 5% the property asserted is that it is almost never
@@ -283,17 +373,21 @@ Test(compare_calibration, null_paired_false_alarms_within_alpha, .timeout = 300)
  * the floor is set well below the measured rate of this seeded simulation, so it
  * only fails if the gate loses power.
  */
-static void power(bool paired, uint64_t seed, double floor10, double max_passed5)
+static void power(bool paired, enum ab_compare_paired_test test, uint64_t seed, double floor10, double max_passed5)
 {
     static const double shifts[] = {0.03, 0.05, 0.10};
+    struct ab_compare_options o;
+    ab_compare_options_init(&o);
+    o.paired_test = test;
     for (size_t s = 0; s < 3; s++) {
-        struct tally t = simulate(seed + s, 400, shifts[s], paired, &realistic);
+        struct tally t = simulate_with(seed + s, 400, shifts[s], paired, &realistic, &o);
         double caught = (double)t.caught / (double)t.shifted;
         double passed = (double)t.passed / (double)t.shifted;
         double undecided = (double)t.undecided / (double)t.shifted;
         double alarms = (double)t.comparisons_alarmed / (double)t.shifted;
         fprintf(stderr, "CALIBRATION %s shift %.0f%%: caught %.3f, undecided %.3f, passed %.3f, false alarms on the other items %.3f\n",
-                paired ? "paired" : "unpaired", 100.0 * shifts[s], caught, undecided, passed, alarms);
+                paired ? ab_compare_paired_test_name(test) : "unpaired", 100.0 * shifts[s], caught, undecided, passed,
+                alarms);
         cr_assert_leq(alarms, alarm_bound(0.05, t.shifted));
         if (shifts[s] >= 0.05)
             cr_assert_leq(passed, max_passed5, "%.0f%% slower passed as no change in %.3f", 100.0 * shifts[s], passed);
@@ -307,12 +401,13 @@ Test(compare_calibration, power_unpaired, .timeout = 300)
     /* Unpaired: drift within the runs makes the interval too narrow now and then, so a
      * true 5% slowdown is passed as "no change" in about 10% of comparisons: the reason
      * `archbench ab` is the mode for CI. */
-    power(false, 777, 0.50, 0.15);
+    power(false, AB_COMPARE_SIGNED_RANK, 777, 0.50, 0.15);
 }
 
 Test(compare_calibration, power_paired, .timeout = 300)
 {
-    power(true, 888, 0.85, 0.05);
+    power(true, AB_COMPARE_SIGNED_RANK, 888, 0.85, 0.05);
+    power(true, AB_COMPARE_SIGN, 888, 0.85, 0.05);
 }
 
 /* ---- verdicts on constructed cases --------------------------------------------------------- */

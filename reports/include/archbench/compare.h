@@ -54,7 +54,7 @@ AB_API const char *ab_compare_verdict_name(enum ab_compare_verdict v);
 
 /* Repetitions kept per side: the non-preempted ones, or all when fewer than this remain. */
 #define AB_COMPARE_MIN_CLEAN 3
-/* Smallest blocks for which a paired regression is possible at all (sign test, 5%). */
+/* Smallest blocks for which a paired regression is possible at all (either test, 5%). */
 #define AB_COMPARE_MIN_BLOCKS 6
 
 /* One threshold override: items whose "family/kernel/shape/threads" the regex matches. */
@@ -81,11 +81,20 @@ AB_API void ab_compare_rules_release(struct ab_compare_rules *rules); /* NULL-sa
 /* Parse "5%" or "0.05" into 0.05; false for anything else, negatives or >= 10 (1000%). */
 AB_API bool ab_compare_parse_fraction(const char *text, double *out_value);
 
+/* The rank test and interval of paired blocks (compare_stats.c says why the default). */
+enum ab_compare_paired_test {
+    AB_COMPARE_SIGNED_RANK, /* Wilcoxon signed-rank, Hodges-Lehmann interval: symmetric log ratios (ABBA) */
+    AB_COMPARE_SIGN,        /* sign test, order-statistic interval of the median: no symmetry assumed */
+};
+
+AB_API const char *ab_compare_paired_test_name(enum ab_compare_paired_test t); /* "signed-rank", "sign" */
+
 struct ab_compare_options {
     double threshold;              /* 0.05 */
     double ins_threshold;          /* 0.01 */
     double alpha;                  /* 0.05: interval level 1 - alpha, BH level alpha */
     const struct ab_compare_rules *rules;  /* NULL: none */
+    enum ab_compare_paired_test paired_test; /* AB_COMPARE_SIGNED_RANK */
 };
 
 AB_API void ab_compare_options_init(struct ab_compare_options *o);
@@ -110,6 +119,7 @@ struct ab_compare_item {
 
 struct ab_compare {
     bool paired;
+    enum ab_compare_paired_test paired_test; /* when paired */
     size_t n_blocks;
     double alpha, threshold, ins_threshold;
     struct ab_compare_item *items;
@@ -170,6 +180,15 @@ AB_API enum ab_status ab_compare_hodges_lehmann(const double *x, size_t n, const
  */
 AB_API void ab_compare_sign_test(const double *d, size_t n, double alpha, double *out_p, double *out_median,
                                  double *out_low, double *out_high);
+
+/*
+ * Wilcoxon signed-rank test on d[0..n) (paired differences, symmetric about their centre):
+ * two-sided p-value of "centre 0" (zeros dropped; exact without ties for n <= 60, else
+ * normal with tie and continuity corrections), the Hodges-Lehmann centre (median of the
+ * Walsh averages) and its interval of level >= 1 - alpha (NaN ends when n is too small).
+ */
+AB_API void ab_compare_signed_rank(const double *d, size_t n, double alpha, double *out_p, double *out_shift,
+                                   double *out_low, double *out_high);
 
 /* Benjamini-Hochberg adjusted p-values (q) of p[0..n); NaN entries are skipped and stay NaN. */
 AB_API void ab_compare_bh(const double *p, size_t n, double *out_q);
