@@ -168,8 +168,8 @@ int ab__cli_gate_report(const char *verb, const struct ab__cli_gate *g, const st
         if (it->verdict != AB_COMPARE_NO_CHANGE && it->reason[0])
             printf("    ^ %s\n", it->reason);
     }
-    printf("%zu items (%s, threshold %.3g%%, alpha %.3g, Benjamini-Hochberg):", c->n_items,
-           c->paired ? "paired blocks" : "unpaired runs", 100.0 * c->threshold, c->alpha);
+    printf("%zu items (%s, %s test, threshold %.3g%%, alpha %.3g, Benjamini-Hochberg):", c->n_items,
+           c->paired ? "paired blocks" : "unpaired runs", ab_compare_test_name(c), 100.0 * c->threshold, c->alpha);
     for (size_t v = 0; v < AB_COMPARE_VERDICT_COUNT; v++)
         if (c->counts[v])
             printf(" %zu %s,", c->counts[v], ab_compare_verdict_name((enum ab_compare_verdict)v));

@@ -23,7 +23,7 @@
 # every ab run's folder.
 set -eu
 ab=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-out=$2
+mkdir -p "$2"; out=$(cd "$2" && pwd)  # absolute: the power folders link to it
 PAIRS=${PAIRS:-20}; BLOCKS=${BLOCKS:-20}; LOAD=${LOAD:-0}; SLOW=${SLOW:-}
 THRESHOLDS=${THRESHOLDS:-5% 2%}; FACTORS=${FACTORS:-1.03 1.05 1.10}
 ITEM=${ITEM:-'^mha/mha_flash_avx512/.*/t1$'}

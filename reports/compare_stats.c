@@ -358,6 +358,11 @@ const char *ab_compare_paired_test_name(enum ab_compare_paired_test t)
     return t == AB_COMPARE_SIGN ? "sign" : "signed-rank";
 }
 
+const char *ab_compare_test_name(const struct ab_compare *c)
+{
+    return c->paired ? ab_compare_paired_test_name(c->paired_test) : "Mann-Whitney";
+}
+
 struct pidx {
     double p;
     size_t i;

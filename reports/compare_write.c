@@ -44,7 +44,7 @@ static void headline(FILE *fp, const struct ab_compare *c)
 {
     fprintf(fp, "%zu items, %s (%s test, threshold %.3g%%, instructions %.3g%%, alpha %.3g with Benjamini-Hochberg):",
             c->n_items, c->paired ? "paired blocks" : "unpaired runs",
-            c->paired ? ab_compare_paired_test_name(c->paired_test) : "Mann-Whitney", 100.0 * c->threshold,
+            ab_compare_test_name(c), 100.0 * c->threshold,
             100.0 * c->ins_threshold, c->alpha);
     for (size_t o = 0; o < AB_COMPARE_VERDICT_COUNT; o++)
         if (c->counts[order[o]])
@@ -207,7 +207,7 @@ enum ab_status ab_compare_write_json(const char *path, const struct ab_compare *
         return ab_error_set(err, AB_ENOMEM, "out of memory writing '%s'", path);
     cJSON_AddStringToObject(root, "mode", c->paired ? "paired" : "unpaired");
     cJSON_AddNumberToObject(root, "blocks", (double)c->n_blocks);
-    cJSON_AddStringToObject(root, "test", c->paired ? ab_compare_paired_test_name(c->paired_test) : "mann-whitney");
+    cJSON_AddStringToObject(root, "test", ab_compare_test_name(c));
     cJSON_AddNumberToObject(root, "threshold", c->threshold);
     cJSON_AddNumberToObject(root, "ins_threshold", c->ins_threshold);
     cJSON_AddNumberToObject(root, "alpha", c->alpha);

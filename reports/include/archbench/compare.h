@@ -144,6 +144,9 @@ AB_API enum ab_status ab_compare_blocks(const struct ab_results *base, const str
                                         size_t n_blocks, const struct ab_compare_options *o,
                                         struct ab_compare *out_cmp, struct ab_error *err);
 
+/* The test a comparison used: "signed-rank" or "sign" (paired), "Mann-Whitney" (unpaired). */
+AB_API const char *ab_compare_test_name(const struct ab_compare *c);
+
 /* Does the gate fail: a time or instruction regression, or the candidate failed verification. */
 AB_API bool ab_compare_failed(const struct ab_compare *c);
 
