@@ -2,7 +2,8 @@
 # Run the libFuzzer targets of a fuzz build, one after another, each for SECONDS, with its
 # dictionary and seed corpus; new inputs go to WORK/<target> (kept between runs, so a
 # long run resumes where the last one stopped). Exit 1 on the first crash, leak, hang
-# (an input over 25 s), undefined behaviour or broken property; the input is left in WORK/artifacts/.
+# (an input over 25 s, or FUZZ_TIMEOUT s: a nice'd long run on a busy machine can starve a
+# normal input that long; replay any timeout at normal priority before calling it a hang), undefined behaviour or broken property; the input is left in WORK/artifacts/.
 # Usage: tests/fuzz/run.sh BUILD_DIR SECONDS [WORK [TARGET...]]
 #   CI smoke:  tests/fuzz/run.sh build-fuzz 30
 #   long run:  nice -n 19 tests/fuzz/run.sh build-fuzz 3600 ~/ab-fuzz
@@ -27,7 +28,7 @@ for t in $all; do
     exe="$build/tests/fuzz/$name"
     [ -x "$exe" ] || { echo "run.sh: $exe not built (meson setup with -Dfuzz=enabled)" >&2; exit 1; }
     mkdir -p "$work/$corpus"
-    "$exe" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$exe" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-25}" -rss_limit_mb=2048 -print_final_stats=1 \
         -dict="$here/$dict.dict" -artifact_prefix="$work/artifacts/$name-" \
         "$work/$corpus" "$here/corpus/$corpus" >"$work/$name.log" 2>&1
     rc=$?

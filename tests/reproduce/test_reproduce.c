@@ -334,6 +334,7 @@ Test(reproduce, no_softmax_size_bounded_before_conversion)
         "{\"kind\": \"attention_no_softmax\", \"n\": 1e300}",
         "{\"kind\": \"attention_no_softmax\", \"n\": 64, \"d\": -1}",
         "{\"kind\": \"attention_no_softmax\", \"n\": 64, \"d\": 1025}",
+        "{\"kind\": \"attention_no_softmax\", \"n\": 257, \"d\": 64}", /* 2 n^2 d bounded (fuzz_claims) */
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         char path[] = "/tmp/ab_claims_XXXXXX";
@@ -346,7 +347,7 @@ Test(reproduce, no_softmax_size_bounded_before_conversion)
         in.scores = (struct ab_repro_scores){NAN, NAN, NAN, NAN, NULL, NULL};
         ab_reproduce_evaluate(&c, &in, &r);
         cr_expect_eq(r.verdict, AB_CLAIM_NOT_MEASURABLE, "%s: %s", tests[i], r.measured_text);
-        cr_expect(strstr(r.measured_text, "bad n or d") != NULL, "%s: %s", tests[i], r.measured_text);
+        cr_expect(strstr(r.measured_text, "n and d must be 1..256") != NULL, "%s: %s", tests[i], r.measured_text);
         ab_claims_release(&c);
         remove(path);
     }
