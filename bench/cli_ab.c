@@ -4,7 +4,7 @@
  * then candidate, block 1 candidate then base, ...), each block one `run` of each with
  * the same filter, shapes, threads, repetitions and seed, into DIR/base/blockNN and
  * DIR/cand/blockNN; then judges the per-block ratios with paired statistics
- * (reports/compare_stats.c: Wilcoxon signed-rank, or the sign test), so drift and
+ * (reports/compare_stats.c: the sign test, or Wilcoxon signed-rank), so drift and
  * neighbours that hit a block hit both sides.
  *
  * The children are started with fork/exec, no shell: nothing in a filter or a path is
@@ -35,9 +35,9 @@ static void help(FILE *out)
             "\n"
             "Run two archbench builds interleaved in B blocks (ABBA order: each block runs both,\n"
             "the first alternating), same inputs and seed, no peak probes; then judge each item\n"
-            "from the per-block log ratios of medians: the Hodges-Lehmann ratio with its 95%%\n"
-            "interval and the Wilcoxon signed-rank p-value (--paired-test sign: median ratio and\n"
-            "sign test), Benjamini-Hochberg across items. The mode to gate CI with.\n"
+            "from the per-block log ratios of medians: median ratio, its sign-test 95%% interval,\n"
+            "sign-test p-value (--paired-test signed-rank: Hodges-Lehmann and Wilcoxon),\n"
+            "Benjamini-Hochberg across items. The mode to gate CI with.\n"
             "\n"
             "      --base PATH        the base build's archbench executable\n"
             "      --cand PATH        the candidate build's archbench executable\n"

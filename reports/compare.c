@@ -556,10 +556,10 @@ enum ab_status ab_compare_blocks(const struct ab_results *base, const struct ab_
                 continue;
             }
             double p, med, lo, hi;
-            if (o->paired_test == AB_COMPARE_SIGN)
-                ab_compare_sign_test(d, n, o->alpha, &p, &med, &lo, &hi);
-            else
+            if (o->paired_test == AB_COMPARE_SIGNED_RANK)
                 ab_compare_signed_rank(d, n, o->alpha, &p, &med, &lo, &hi);
+            else
+                ab_compare_sign_test(d, n, o->alpha, &p, &med, &lo, &hi);
             it->p_value = p;
             it->ratio = exp(med);
             it->ratio_low = exp(lo);

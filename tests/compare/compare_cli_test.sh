@@ -65,9 +65,9 @@ grep -q '^regression' "$tmp/out" || { echo "not ok: judge shows the regression";
 [ -e "$tmp/j/compare.json" ] || { echo "not ok: judge writes into its folder"; fail=1; }
 expect 0 "ab --judge: 8 identical blocks" "$ab" ab --judge "$tmp/j0" --json "$tmp/j0.json"
 grep -q '^no change' "$tmp/out" || { echo "not ok: identical blocks are no change"; cat "$tmp/out"; fail=1; }
-grep -q '"test":[[:space:]]*"signed-rank"' "$tmp/j0.json" || { echo "not ok: the JSON names the paired test"; fail=1; }
-expect 1 "ab --judge --paired-test sign: 20x slower" "$ab" ab --judge "$tmp/j" --paired-test sign --json "$tmp/js.json"
-grep -q '"test":[[:space:]]*"sign"' "$tmp/js.json" || { echo "not ok: --paired-test sign is used"; fail=1; }
+grep -q '"test":[[:space:]]*"sign"' "$tmp/j0.json" || { echo "not ok: the JSON names the paired test"; fail=1; }
+expect 1 "ab --judge --paired-test signed-rank: 20x slower" "$ab" ab --judge "$tmp/j" --paired-test signed-rank --json "$tmp/js.json"
+grep -q '"test":[[:space:]]*"signed-rank"' "$tmp/js.json" || { echo "not ok: --paired-test signed-rank is used"; fail=1; }
 expect 2 "ab --judge: unknown paired test" "$ab" ab --judge "$tmp/j" --paired-test t
 expect 2 "ab --judge: no blocks" "$ab" ab --judge "$tmp"
 expect 2 "ab --judge with --base" "$ab" ab --judge "$tmp/j" --base "$ab"

@@ -83,8 +83,8 @@ AB_API bool ab_compare_parse_fraction(const char *text, double *out_value);
 
 /* The rank test and interval of paired blocks (compare_stats.c says why the default). */
 enum ab_compare_paired_test {
-    AB_COMPARE_SIGNED_RANK, /* Wilcoxon signed-rank, Hodges-Lehmann interval: symmetric log ratios (ABBA) */
     AB_COMPARE_SIGN,        /* sign test, order-statistic interval of the median: no symmetry assumed */
+    AB_COMPARE_SIGNED_RANK, /* Wilcoxon signed-rank, Hodges-Lehmann interval: symmetric log ratios (ABBA) */
 };
 
 AB_API const char *ab_compare_paired_test_name(enum ab_compare_paired_test t); /* "signed-rank", "sign" */
@@ -94,7 +94,7 @@ struct ab_compare_options {
     double ins_threshold;          /* 0.01 */
     double alpha;                  /* 0.05: interval level 1 - alpha, BH level alpha */
     const struct ab_compare_rules *rules;  /* NULL: none */
-    enum ab_compare_paired_test paired_test; /* AB_COMPARE_SIGNED_RANK */
+    enum ab_compare_paired_test paired_test; /* AB_COMPARE_SIGN */
 };
 
 AB_API void ab_compare_options_init(struct ab_compare_options *o);
