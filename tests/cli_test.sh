@@ -50,6 +50,13 @@ check 2 "run: --resume where there is no run" "$ab" run --resume "$t/dir"
 check 2 "run: a shape larger than memory is refused" "$ab" run --filter '^mha/mha_ref$' --set n_q=1048576 \
     --set n_kv=1048576 --no-probes --out "$t/o4"
 check 0 "run: a small run" "$ab" run $small --out "$t/o5"
+# A later --set of a parameter replaces the earlier one (it used to multiply the planning).
+check 0 "run: a repeated --set, the last one wins" "$ab" run $small --set m=9 --set m=7,9 --out "$t/o7"
+grep -q '"m=7,n=8,k=8' "$t/o7/speed.csv" && grep -q '"m=9,n=8,k=8' "$t/o7/speed.csv" &&
+    ! grep -q '"m=8,' "$t/o7/speed.csv" || { echo "not ok: repeated --set m: $(cut -d, -f5-7 "$t/o7/speed.csv")"; fail=1; }
+v=$(seq -s, 1 20)
+check 2 "run: --set lists beyond the plan bound are refused at once" timeout 20 "$ab" run --filter '^gemm_f32/' \
+    --set m=$v --set n=$v --set k=$v --no-probes --out "$t/o8"
 check 2 "run: a finished run is not overwritten" "$ab" run $small --out "$t/o5"
 check 2 "run: resuming a finished run" "$ab" run --resume "$t/o5"
 check 0 "run: --overwrite replaces it" "$ab" run $small --out "$t/o5" --overwrite

@@ -33,6 +33,7 @@
 #define AB_RUN_MAX_SETS 16
 #define AB_RUN_MAX_VALUES 64
 #define AB_RUN_MAX_SHAPES 128
+#define AB_RUN_MAX_CASES 4096 /* shapes in one plan, all families (sweeps x --set lists) */
 
 struct ab_run_set {
     const char *param;                     /* parameter name */
@@ -115,7 +116,8 @@ AB_API void ab_run_options_init(struct ab_run_options *opts);
  * The command line's list options as functions, so any front end (and the fuzzers)
  * parses them the same way. Both split `text` in place: it must outlive opts.
  * ab_run_options_add_set: one --set "P=V1,V2,..." or "FAMILY.P=V1,..." (empty values
- * skipped; at most AB_RUN_MAX_SETS sets of AB_RUN_MAX_VALUES values); the values are
+ * skipped; at most AB_RUN_MAX_SETS sets of AB_RUN_MAX_VALUES values; a later --set of the
+ * same NAME replaces the earlier one); the values are
  * parsed per family when the run is planned. ab_run_options_set_threads: --threads
  * "N[,M...]" replaces the thread counts (each 1..1024, at most AB_RUN_MAX_THREADS).
  * AB_EINVAL with the reason in err; opts is unchanged on failure.
