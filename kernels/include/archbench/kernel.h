@@ -53,6 +53,7 @@ struct ab_exec {
 
 struct ab_gemm_f32_args;
 struct ab_gemm_bf16_args;
+struct ab_gemm_f16_args;
 struct ab_gemm_i8_args;
 struct ab_mha_args;
 struct ab_linear_attn_args;
@@ -69,6 +70,7 @@ struct ab_tp_allreduce_args;
 
 typedef enum ab_status ab_gemm_f32_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_gemm_bf16_fn(const struct ab_gemm_bf16_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_gemm_f16_fn(const struct ab_gemm_f16_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_gemm_i8_fn(const struct ab_gemm_i8_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_mha_fn(const struct ab_mha_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_linear_attn_fn(const struct ab_linear_attn_args *args, const struct ab_exec *exec);
@@ -87,6 +89,7 @@ typedef enum ab_status ab_tp_allreduce_fn(const struct ab_tp_allreduce_args *arg
 union ab_kernel_fn {
     ab_gemm_f32_fn *gemm_f32;
     ab_gemm_bf16_fn *gemm_bf16;
+    ab_gemm_f16_fn *gemm_f16;
     ab_gemm_i8_fn *gemm_i8;
     ab_mha_fn *mha;
     ab_linear_attn_fn *linear_attn;
