@@ -52,6 +52,7 @@
 /* FP16 storage, FP32 compute and accumulation (kernels/gemm) */
 #define AB_KERNELS_GEMM_F16(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
     AVX512(gemm_f16_f16c)                                                 \
+    BLAS(gemm_f16_onednn)                                                 \
     REF(gemm_f16_ref)
 
 /* W8A8 INT8 GEMM (kernels/quant) */

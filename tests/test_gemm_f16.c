@@ -283,3 +283,30 @@ Test(gemm_f16, shapes_and_flops_match_gemm_f32)
     /* Half the input bytes of FP32, the same C traffic. */
     cr_assert_eq(ref16->bytes(&s16), 2.0 * (1000.0 * 1001.0 * 2.0) + 4.0 * 1000.0 * 1000.0);
 }
+
+/* The oneDNN baseline is either computed by oneDNN and verified over the whole sweep, or
+ * unavailable with oneDNN's reason; a call made anyway is refused (AB_ENOTSUP), never
+ * answered by some other computation. */
+Test(gemm_f16, onednn_is_verified_or_unavailable_with_a_reason)
+{
+    const struct ab_kernel *k = ab_kernel_find("gemm_f16_onednn");
+    if (!k)
+        cr_skip_test("gemm_f16_onednn not built (-Donednn=disabled, or no libdnnl)");
+    const char *why = NULL;
+    if (ab_kernel_runnable(k, ab_cpu_features(), NULL, &why)) {
+        check_sweep(k, 1700);
+        return;
+    }
+    cr_assert_not_null(why);
+    if (!(ab_cpu_features() & AB_ISA_AVX512) || (k->isa_needs & ~ab_cpu_features()))
+        return; /* the ISA reason, as for any variant */
+    cr_assert_not_null(k->unavailable, "only oneDNN itself can make it unavailable on an AVX-512 CPU");
+    cr_assert_str_eq(k->unavailable(), why);
+    cr_assert(strstr(why, "onednn") && strstr(why, "f16"), "the reason names the library and the type: '%s'", why);
+    uint16_t a[4] = {0x3C00, 0x3C00, 0x3C00, 0x3C00};
+    float c[4];
+    struct ab_gemm_f16_args args = {.m = 2, .n = 2, .k = 2, .a = a, .lda = 2, .b = a, .ldb = 2,
+                                    .c = c, .ldc = 2, .alpha = 1.0f};
+    struct ab_exec exec = {.n_threads = 1};
+    cr_assert_eq(k->fn.gemm_f16(&args, &exec), AB_ENOTSUP);
+}

@@ -366,6 +366,12 @@ struct ab_kernel {
     double (*flops)(const struct ab_shape *shape);  /* nominal FLOPs (family convention) */
     double (*bytes)(const struct ab_shape *shape);  /* bytes this variant moves to/from memory */
     struct ab_tol tol;
+    /* Optional (NULL: always available once isa_needs is met): NULL when the variant can
+     * run in this process, else why not (a static string). For vendor-library baselines
+     * whose library implements the operation on some CPUs only and says so at run time
+     * (gemm_f16_onednn), so they are unavailable with the library's reason, like a
+     * missing ISA feature, instead of failing or standing in with another computation. */
+    const char *(*unavailable)(void);
 };
 
 /* ---- the registry ----------------------------------------------------------------------- */
@@ -397,7 +403,7 @@ AB_API const struct ab_kernel *ab_kernel_ref(const struct ab_family *family);
 /*
  * Whether the kernel can run with these CPU features on this shape (NULL: any shape).
  * On false, *out_reason (if not NULL) gets a static or thread-local one-line reason such
- * as "needs avx512vnni" or "shape not supported".
+ * as "needs avx512vnni", the variant's own unavailable() reason, or "shape not supported".
  */
 AB_API bool ab_kernel_runnable(const struct ab_kernel *kernel, uint64_t cpu_features, const struct ab_shape *shape,
                                const char **out_reason);
