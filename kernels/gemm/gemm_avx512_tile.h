@@ -24,6 +24,7 @@
 #endif
 
 #include "archbench/alloc.h"
+#include "archbench/kernel.h"
 
 /* Register tile: MR rows x NV zmm vectors (NR floats) of C. */
 #define MR 6
@@ -230,6 +231,26 @@ static struct tiling make_tiling(size_t m, size_t n, int n_threads)
             t.gn = t.pn;
     }
     return t;
+}
+
+/* Rows [i0, i1) and columns [j0, j1) of an m x n C that task `task` of t covers (whole
+ * MR and NR panels); false when it covers nothing. */
+static inline bool task_tile(const struct tiling *t, size_t task, size_t m, size_t n, size_t *i0, size_t *i1,
+                             size_t *j0, size_t *j1)
+{
+    size_t bm = task / t->gn, bn = task % t->gn;
+    *i0 = (bm * t->pm / t->gm) * MR;
+    *i1 = min_size(((bm + 1) * t->pm / t->gm) * MR, m);
+    *j0 = (bn * t->pn / t->gn) * NR;
+    *j1 = min_size(((bn + 1) * t->pn / t->gn) * NR, n);
+    return *i0 < *i1 && *j0 < *j1;
+}
+
+/* The caller's workspace holds n_threads packing buffers of per_thread bytes, aligned. */
+static inline bool workspace_ok(const struct ab_exec *exec, size_t per_thread)
+{
+    return exec->workspace && exec->workspace_bytes >= per_thread * (size_t)exec->n_threads &&
+           (uintptr_t)exec->workspace % AB_ALIGN_BYTES == 0;
 }
 
 /* C = beta * C (or zero): what a product with k == 0 leaves. */

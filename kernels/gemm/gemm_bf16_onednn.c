@@ -34,8 +34,8 @@ const struct ab_kernel ab__kernel_gemm_bf16_onednn = {
     .is_ref = false,
     .fn.gemm_bf16 = gemm_bf16_onednn,
     .supports = NULL,
-    .workspace_bytes = ab__gemm_bf16_no_workspace,
-    .flops = ab__gemm_bf16_flops,
-    .bytes = ab__gemm_bf16_bytes,
+    .workspace_bytes = ab__gemm_half_no_workspace,
+    .flops = ab__gemm_half_flops,
+    .bytes = ab__gemm_half_bytes,
     .tol = AB__GEMM_BF16_TOL,
 };

@@ -39,7 +39,7 @@ extern const struct ab_kernel ab__kernel_gemm_f16_f16c;
 
 static size_t gemm_f16_f16c_workspace(const struct ab_shape *shape, int n_threads)
 {
-    int64_t n = shape->v[AB__F16_N], k = shape->v[AB__F16_K];
+    int64_t n = shape->v[AB__HALF_N], k = shape->v[AB__HALF_K];
     if (n < 1 || k < 1)
         return 0;
     return per_thread_bytes((size_t)n, (size_t)k) * (size_t)(n_threads < 1 ? 1 : n_threads);
@@ -161,10 +161,8 @@ static void run_tile(const struct ab_gemm_f16_args *g, size_t i0, size_t i1, siz
 static void run_task(const void *ctx, const struct tiling *t, size_t task, float *ws)
 {
     const struct ab_gemm_f16_args *g = ctx;
-    size_t bm = task / t->gn, bn = task % t->gn;
-    size_t i0 = (bm * t->pm / t->gm) * MR, i1 = min_size(((bm + 1) * t->pm / t->gm) * MR, g->m);
-    size_t j0 = (bn * t->pn / t->gn) * NR, j1 = min_size(((bn + 1) * t->pn / t->gn) * NR, g->n);
-    if (i0 < i1 && j0 < j1)
+    size_t i0, i1, j0, j1;
+    if (task_tile(t, task, g->m, g->n, &i0, &i1, &j0, &j1))
         run_tile(g, i0, i1, j0, j1, ws);
 }
 
@@ -186,8 +184,7 @@ static enum ab_status gemm_f16_f16c(const struct ab_gemm_f16_args *args, const s
 
     int n_threads = exec->n_threads;
     size_t per_thread = per_thread_bytes(g->n, g->k);
-    if (!exec->workspace || exec->workspace_bytes < per_thread * (size_t)n_threads ||
-        (uintptr_t)exec->workspace % AB_ALIGN_BYTES != 0)
+    if (!workspace_ok(exec, per_thread))
         return AB_EINVAL;
 
     struct tiling t = make_tiling(g->m, g->n, n_threads);
@@ -206,7 +203,7 @@ const struct ab_kernel ab__kernel_gemm_f16_f16c = {
     .fn.gemm_f16 = gemm_f16_f16c,
     .supports = NULL,
     .workspace_bytes = gemm_f16_f16c_workspace,
-    .flops = ab__gemm_f16_flops,
-    .bytes = ab__gemm_f16_bytes,
+    .flops = ab__gemm_half_flops,
+    .bytes = ab__gemm_half_bytes,
     .tol = AB__GEMM_F16_TOL,
 };

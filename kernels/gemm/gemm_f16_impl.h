@@ -1,6 +1,6 @@
 /*
  * gemm_f16_impl.h - private to kernels/gemm: what the variants of the FP16-storage GEMM
- * family share (descriptor helpers defined in gemm_f16_family.c).
+ * family share (with gemm_half_impl.h, what it shares with the other half-precision family).
  */
 #ifndef ARCHBENCH_GEMM_F16_IMPL_H
 #define ARCHBENCH_GEMM_F16_IMPL_H
@@ -10,22 +10,7 @@
 
 #include "archbench/gemm_f16.h"
 
-/* Shape parameter indexes: the same order as gemm_f32's, so shape strings match. */
-enum ab__gemm_f16_param {
-    AB__F16_M,
-    AB__F16_N,
-    AB__F16_K,
-    AB__F16_TRANS_B,
-    AB__F16_BETA,
-    AB__F16_PAD,
-    AB__F16_PARAM_COUNT
-};
-
-/* 2*m*n*k, the gemm_f32 convention. */
-double ab__gemm_f16_flops(const struct ab_shape *shape);
-/* Compulsory traffic: A and B once (2 bytes each), C written once (and read when beta). */
-double ab__gemm_f16_bytes(const struct ab_shape *shape);
-size_t ab__gemm_f16_no_workspace(const struct ab_shape *shape, int n_threads);
+#include "gemm_half_impl.h"
 
 /*
  * Tolerance of the FP32-accumulating variants against the double reference over the same
@@ -34,7 +19,7 @@ size_t ab__gemm_f16_no_workspace(const struct ab_shape *shape, int n_threads);
  * floor 1e-6 (gemm_bf16 needs twice that for vdpbf16ps's extra rounding; nothing here
  * rounds a product).
  */
-#define AB__GEMM_F16_TOL { .cmp = AB_CMP_REL_FRO, .rel = 1e-6, .scale_param = AB__F16_K, .scale_ref = 256.0 }
+#define AB__GEMM_F16_TOL { .cmp = AB_CMP_REL_FRO, .rel = 1e-6, .scale_param = AB__HALF_K, .scale_ref = 256.0 }
 
 /* Exact widening of a binary16 (normal, subnormal, zero, infinity, NaN) to FP32. */
 static inline float ab__f16_to_f32(uint16_t h)

@@ -67,9 +67,9 @@ const struct ab_kernel ab__kernel_gemm_f16_onednn = {
     .is_ref = false,
     .fn.gemm_f16 = gemm_f16_onednn,
     .supports = NULL,
-    .workspace_bytes = ab__gemm_f16_no_workspace,
-    .flops = ab__gemm_f16_flops,
-    .bytes = ab__gemm_f16_bytes,
+    .workspace_bytes = ab__gemm_half_no_workspace,
+    .flops = ab__gemm_half_flops,
+    .bytes = ab__gemm_half_bytes,
     .tol = AB__GEMM_F16_TOL,
     .unavailable = gemm_f16_onednn_unavailable,
 };

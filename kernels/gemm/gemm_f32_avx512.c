@@ -265,10 +265,8 @@ static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, siz
 static void run_task(const void *ctx, const struct tiling *t, size_t task, float *ws)
 {
     const struct ab_gemm_f32_args *g = ctx;
-    size_t bm = task / t->gn, bn = task % t->gn;
-    size_t i0 = (bm * t->pm / t->gm) * MR, i1 = min_size(((bm + 1) * t->pm / t->gm) * MR, g->m);
-    size_t j0 = (bn * t->pn / t->gn) * NR, j1 = min_size(((bn + 1) * t->pn / t->gn) * NR, g->n);
-    if (i0 < i1 && j0 < j1)
+    size_t i0, i1, j0, j1;
+    if (task_tile(t, task, g->m, g->n, &i0, &i1, &j0, &j1))
         run_tile(g, i0, i1, j0, j1, ws);
 }
 
@@ -290,8 +288,7 @@ static enum ab_status gemm_f32_avx512(const struct ab_gemm_f32_args *args, const
 
     int n_threads = exec->n_threads;
     size_t per_thread = per_thread_bytes(g->n, g->k);
-    if (!exec->workspace || exec->workspace_bytes < per_thread * (size_t)n_threads ||
-        (uintptr_t)exec->workspace % AB_ALIGN_BYTES != 0)
+    if (!workspace_ok(exec, per_thread))
         return AB_EINVAL;
 
     struct tiling t = make_tiling(g->m, g->n, n_threads);
