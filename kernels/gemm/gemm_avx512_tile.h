@@ -200,6 +200,35 @@ static void micro_kernel_edge(size_t mr, size_t cols, size_t kc, const float *re
     }
 }
 
+/* The merge of the k block starting at p0 (see struct merge). */
+static inline struct merge merge_for(size_t p0, float alpha, float beta)
+{
+    return (struct merge){
+        .alpha = _mm512_set1_ps(alpha),
+        .cscale = _mm512_set1_ps(p0 == 0 ? beta : 1.0f),
+        .read_c = p0 != 0 || beta != 0.0f,
+    };
+}
+
+/*
+ * One packed A row panel (mr rows) times a packed B block (kc x nc, NR-wide panels):
+ * C rows [0, mr) x columns [0, nc) from crow (+)= alpha * Ap * Bp, the full micro-kernel
+ * on whole MR x NR tiles and the edge instantiations elsewhere.
+ */
+static inline void row_panel_times_block(size_t mr, size_t nc, size_t kc, const float *restrict ap,
+                                         const float *restrict bp, float *restrict crow, size_t ldc,
+                                         const struct merge *mg)
+{
+    for (size_t j = 0; j < nc; j += NR) {
+        const float *panel = bp + (j / NR) * kc * NR;
+        size_t cols = min_size(NR, nc - j);
+        if (mr == MR && cols == NR)
+            micro_kernel_full(kc, ap, panel, crow + j, ldc, mg);
+        else
+            micro_kernel_edge(mr, cols, kc, ap, panel, crow + j, ldc, mg);
+    }
+}
+
 /*
  * Tiling of C for n_threads: gn column blocks (each at most NC wide, in whole NR
  * panels) times gm row blocks (in whole MR panels). Wide problems share column blocks
@@ -246,13 +275,6 @@ static inline bool task_tile(const struct tiling *t, size_t task, size_t m, size
     return *i0 < *i1 && *j0 < *j1;
 }
 
-/* The caller's workspace holds n_threads packing buffers of per_thread bytes, aligned. */
-static inline bool workspace_ok(const struct ab_exec *exec, size_t per_thread)
-{
-    return exec->workspace && exec->workspace_bytes >= per_thread * (size_t)exec->n_threads &&
-           (uintptr_t)exec->workspace % AB_ALIGN_BYTES == 0;
-}
-
 /* C = beta * C (or zero): what a product with k == 0 leaves. */
 static inline void scale_c(size_t m, size_t n, float *restrict c, size_t ldc, float beta)
 {
@@ -261,6 +283,40 @@ static inline void scale_c(size_t m, size_t n, float *restrict c, size_t ldc, fl
         for (size_t j = 0; j < n; ++j)
             cr[j] = beta == 0.0f ? 0.0f : beta * cr[j];
     }
+}
+
+/*
+ * The argument checks both drivers make before any work, for C = alpha A op(B) + beta C
+ * of m x n x k: AB_EINVAL for bad arguments or workspace; otherwise AB_OK, with
+ * *out_done set when nothing is left to compute (an empty C, or k == 0, where C has been
+ * scaled by beta).
+ */
+static inline enum ab_status check_call(size_t m, size_t n, size_t k, const void *a, size_t lda, const void *b,
+                                        size_t ldb, bool trans_b, float *c, size_t ldc, float beta,
+                                        const struct ab_exec *exec, bool *out_done)
+{
+    *out_done = true;
+    if (!exec || exec->n_threads < 1)
+        return AB_EINVAL;
+    if (m == 0 || n == 0)
+        return AB_OK;
+    if (!c || ldc < n)
+        return AB_EINVAL;
+    if (k == 0) {
+        scale_c(m, n, c, ldc, beta);
+        return AB_OK;
+    }
+    if (!a || !b || lda < k || ldb < (trans_b ? k : n))
+        return AB_EINVAL;
+    *out_done = false;
+    return AB_OK;
+}
+
+/* The caller's workspace holds n_threads packing buffers of per_thread bytes, aligned. */
+static inline bool workspace_ok(const struct ab_exec *exec, size_t per_thread)
+{
+    return exec->workspace && exec->workspace_bytes >= per_thread * (size_t)exec->n_threads &&
+           (uintptr_t)exec->workspace % AB_ALIGN_BYTES == 0;
 }
 
 /* One task of a tiling, run on a thread's packing buffers `ws`. */

@@ -137,23 +137,12 @@ static void run_tile(const struct ab_gemm_f16_args *g, size_t i0, size_t i1, siz
         else
             pack_b_n(kc, nc, g->b + p0 * g->ldb + j0, g->ldb, bp);
 
-        struct merge mg = {
-            .alpha = _mm512_set1_ps(g->alpha),
-            .cscale = _mm512_set1_ps(p0 == 0 ? g->beta : 1.0f),
-            .read_c = p0 != 0 || g->beta != 0.0f,
-        };
+        struct merge mg = merge_for(p0, g->alpha, g->beta);
         for (size_t i = i0; i < i1; i += MR) {
             size_t mr = min_size(MR, i1 - i);
             pack_a(mr, kc, g->a + i * g->lda + p0, g->lda, ap);
             float *crow = g->c + i * g->ldc + j0;
-            for (size_t j = 0; j < nc; j += NR) {
-                const float *panel = bp + (j / NR) * kc * NR;
-                size_t cols = min_size(NR, nc - j);
-                if (mr == MR && cols == NR)
-                    micro_kernel_full(kc, ap, panel, crow + j, g->ldc, &mg);
-                else
-                    micro_kernel_edge(mr, cols, kc, ap, panel, crow + j, g->ldc, &mg);
-            }
+            row_panel_times_block(mr, nc, kc, ap, bp, crow, g->ldc, &mg);
         }
     }
 }
@@ -168,20 +157,14 @@ static void run_task(const void *ctx, const struct tiling *t, size_t task, float
 
 static enum ab_status gemm_f16_f16c(const struct ab_gemm_f16_args *args, const struct ab_exec *exec)
 {
-    if (!args || !exec || exec->n_threads < 1)
+    if (!args)
         return AB_EINVAL;
     const struct ab_gemm_f16_args *g = args;
-    if (g->m == 0 || g->n == 0)
-        return AB_OK;
-    if (!g->c || g->ldc < g->n)
-        return AB_EINVAL;
-    if (g->k == 0) {
-        scale_c(g->m, g->n, g->c, g->ldc, g->beta);
-        return AB_OK;
-    }
-    if (!g->a || !g->b || g->lda < g->k || g->ldb < (g->trans_b ? g->k : g->n))
-        return AB_EINVAL;
-
+    bool done;
+    enum ab_status st = check_call(g->m, g->n, g->k, g->a, g->lda, g->b, g->ldb, g->trans_b, g->c, g->ldc, g->beta, exec,
+                                   &done);
+    if (st != AB_OK || done)
+        return st;
     int n_threads = exec->n_threads;
     size_t per_thread = per_thread_bytes(g->n, g->k);
     if (!workspace_ok(exec, per_thread))
