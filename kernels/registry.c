@@ -52,6 +52,7 @@
 #define AB_NEED_gemm_f32_onednn AB_HAVE_ONEDNN
 #define AB_NEED_gemm_i8_onednn AB_HAVE_ONEDNN
 #define AB_NEED_gemm_bf16_onednn AB_HAVE_ONEDNN
+#define AB_NEED_gemm_f16_onednn AB_HAVE_ONEDNN
 #define AB_CAT2_(a, b) a##b
 #define AB_CAT_(a, b) AB_CAT2_(a, b)
 #define AB_IF_1_(row) row
@@ -164,6 +165,14 @@ bool ab_kernel_runnable(const struct ab_kernel *kernel, uint64_t cpu_features, c
             *out_reason = bit < AB_CPU_FEATURE_COUNT ? needs_reason[bit] : "needs an unknown feature";
         }
         return false;
+    }
+    if (kernel->unavailable) {
+        const char *why = kernel->unavailable();
+        if (why) {
+            if (out_reason)
+                *out_reason = why;
+            return false;
+        }
     }
     if (kernel->family->collective) {
         const char *why = kernel->family->collective->unavailable(kernel, shape);

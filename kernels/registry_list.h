@@ -22,6 +22,7 @@
     FAMILY(peak)                 \
     FAMILY(gemm_f32)             \
     FAMILY(gemm_bf16)            \
+    FAMILY(gemm_f16)             \
     FAMILY(gemm_i8)              \
     FAMILY(moe_route)            \
     FAMILY(moe_ffn)              \
@@ -47,6 +48,12 @@
     AVX512BF16(gemm_bf16_avx512bf16)                                       \
     BLAS(gemm_bf16_onednn)                                                 \
     REF(gemm_bf16_ref)
+
+/* FP16 storage, FP32 compute and accumulation (kernels/gemm) */
+#define AB_KERNELS_GEMM_F16(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
+    AVX512(gemm_f16_f16c)                                                 \
+    BLAS(gemm_f16_onednn)                                                 \
+    REF(gemm_f16_ref)
 
 /* W8A8 INT8 GEMM (kernels/quant) */
 #define AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS) \
@@ -122,6 +129,7 @@
     AB_KERNELS_PEAK(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)     \
     AB_KERNELS_GEMM_F32(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
     AB_KERNELS_GEMM_BF16(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)  \
+    AB_KERNELS_GEMM_F16(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)   \
     AB_KERNELS_GEMM_I8(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \
     AB_KERNELS_MOE_ROUTE(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)  \
     AB_KERNELS_MOE_FFN(REF, AVX2, AVX512, AVX512VNNI, AVX512BF16, BLAS)    \

@@ -94,7 +94,7 @@ static size_t per_thread_bytes(const struct blocking *bl, size_t n, size_t k)
 
 static size_t gemm_bf16_avx512bf16_workspace(const struct ab_shape *shape, int n_threads)
 {
-    int64_t n = shape->v[AB__BF16_N], k = shape->v[AB__BF16_K];
+    int64_t n = shape->v[AB__HALF_N], k = shape->v[AB__HALF_K];
     if (n < 1 || k < 1)
         return 0;
     struct blocking bl = blocking_of();
@@ -410,7 +410,7 @@ const struct ab_kernel ab__kernel_gemm_bf16_avx512bf16 = {
     .fn.gemm_bf16 = gemm_bf16_avx512bf16,
     .supports = NULL,
     .workspace_bytes = gemm_bf16_avx512bf16_workspace,
-    .flops = ab__gemm_bf16_flops,
-    .bytes = ab__gemm_bf16_bytes,
+    .flops = ab__gemm_half_flops,
+    .bytes = ab__gemm_half_bytes,
     .tol = AB__GEMM_BF16_TOL,
 };

@@ -1,64 +1,23 @@
 /*
- * gemm_bf16_family.c - the gemm_bf16 family: shape parameters (gemm_f32's, so rows of
- * the same shape compare), sweeps, FLOP and byte models, BF16 rounding, and the
- * harness-side case functions (seeded inputs, run, compare).
+ * gemm_bf16_family.c - the gemm_bf16 family: BF16 rounding and the family descriptor.
+ * Shape parameters (gemm_f32's, so rows of the same shape compare), sweeps, FLOP and byte
+ * models and the case (seeded inputs, C per slot, comparison) are gemm_half_case.c's,
+ * shared with gemm_f16.
  *
  * Inputs are drawn as FP32 uniform in [-1, 1] and rounded to BF16 (nearest even), so
  * the reference sees exactly the values every variant sees. Hard cases in the test
- * sweep: sizes 1 and not multiples of 16 or of the 64-column panel, odd k (the pair
- * layout of vdpbf16ps needs a zero-padded last pair), k = 1, B transposed, padded
- * leading dimensions (odd strides, so pairs straddle 4-byte boundaries), beta = 1, and
- * beta = 0 with C pre-filled with NaN (beta = 0 must not read C).
+ * sweep for this family: odd k (the pair layout of vdpbf16ps needs a zero-padded last
+ * pair) and padded leading dimensions (odd strides, so pairs straddle 4-byte boundaries).
  */
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "archbench/alloc.h"
-#include "archbench/check.h"
 #include "archbench/cpu.h"
 #include "archbench/gemm_bf16.h"
-#include "archbench/rng.h"
 
+#include "gemm_half_impl.h"
 #include "gemm_bf16_impl.h"
-
-enum { P_M = AB__BF16_M, P_N = AB__BF16_N, P_K = AB__BF16_K, P_TRANS_B = AB__BF16_TRANS_B, P_BETA = AB__BF16_BETA,
-       P_PAD = AB__BF16_PAD };
-
-static const char *const bool_names[] = {"0", "1"};
-
-static const struct ab_param bf16_params[] = {
-    [P_M] = {"m", "rows of A and C", 1024, 1, INT64_C(1) << 20, NULL, 0},
-    [P_N] = {"n", "columns of op(B) and C", 1024, 1, INT64_C(1) << 20, NULL, 0},
-    [P_K] = {"k", "reduction length", 1024, 1, INT64_C(1) << 20, NULL, 0},
-    [P_TRANS_B] = {"trans_b", "1: B stored n x k (weights)", 0, 0, 1, bool_names, 2},
-    [P_BETA] = {"beta", "1: C = 0.75 A op(B) + C; 0: C = A op(B), C not read", 0, 0, 1, bool_names, 2},
-    [P_PAD] = {"pad", "extra elements on every leading dimension", 0, 0, 1024, NULL, 0},
-};
-_Static_assert(sizeof bf16_params / sizeof bf16_params[0] == AB__BF16_PARAM_COUNT, "one param per index");
-
-#define SHAPE(m, n, k, tb, beta, pad) {{m, n, k, tb, beta, pad}}
-
-static const struct ab_shape sweep_default[] = {
-    SHAPE(1024, 1024, 1024, 0, 0, 0), SHAPE(1024, 1024, 1024, 1, 0, 0), SHAPE(2048, 2048, 2048, 0, 0, 0),
-    SHAPE(2048, 2048, 2048, 1, 0, 0), SHAPE(1000, 1000, 1001, 0, 0, 0), SHAPE(257, 1023, 777, 1, 0, 0),
-    SHAPE(128, 4096, 4096, 1, 0, 0),
-};
-static const struct ab_shape sweep_quick[] = {
-    SHAPE(1024, 1024, 1024, 0, 0, 0),
-    SHAPE(1000, 1000, 1001, 1, 0, 0),
-};
-static const struct ab_shape sweep_test[] = {
-    SHAPE(1, 1, 1, 0, 0, 0),        SHAPE(1, 1, 1, 1, 1, 3),        SHAPE(1, 1, 2, 0, 0, 0),
-    SHAPE(7, 7, 7, 0, 0, 0),        SHAPE(7, 7, 7, 1, 1, 1),        SHAPE(33, 33, 33, 0, 0, 0),
-    SHAPE(33, 33, 33, 1, 0, 5),     SHAPE(63, 65, 64, 0, 1, 0),     SHAPE(65, 63, 65, 1, 0, 0),
-    SHAPE(100, 100, 100, 0, 0, 1),  SHAPE(100, 100, 101, 1, 1, 0),  SHAPE(257, 257, 257, 0, 0, 0),
-    SHAPE(257, 257, 257, 1, 0, 3),  SHAPE(1, 1000, 7, 0, 0, 0),     SHAPE(1000, 1, 65, 1, 0, 0),
-    SHAPE(6, 64, 1025, 0, 0, 0),    SHAPE(7, 1000, 63, 1, 0, 0),    SHAPE(65, 7, 1, 0, 0, 0),
-    SHAPE(17, 33, 129, 1, 1, 0),    SHAPE(100, 257, 31, 0, 0, 9),   SHAPE(257, 100, 1001, 1, 0, 0),
-    SHAPE(1025, 17, 15, 0, 0, 0),   SHAPE(300, 600, 2049, 0, 1, 1), SHAPE(301, 129, 2047, 1, 0, 2),
-};
 
 uint16_t ab_bf16_from_f32(float x)
 {
@@ -77,146 +36,20 @@ float ab_bf16_to_f32(uint16_t h)
     return ab__bf16_to_f32(h);
 }
 
-double ab__gemm_bf16_flops(const struct ab_shape *s)
-{
-    return 2.0 * (double)s->v[P_M] * (double)s->v[P_N] * (double)s->v[P_K];
-}
-
-double ab__gemm_bf16_bytes(const struct ab_shape *s)
-{
-    double m = (double)s->v[P_M], n = (double)s->v[P_N], k = (double)s->v[P_K];
-    double c_passes = s->v[P_BETA] ? 2.0 : 1.0;
-    return 2.0 * (m * k + k * n) + 4.0 * c_passes * m * n;
-}
-
-size_t ab__gemm_bf16_no_workspace(const struct ab_shape *shape, int n_threads)
-{
-    (void)shape;
-    (void)n_threads;
-    return 0;
-}
-
-static uint64_t bf16_io_bytes(const struct ab_shape *s)
-{
-    uint64_t m = (uint64_t)s->v[P_M], n = (uint64_t)s->v[P_N], k = (uint64_t)s->v[P_K], pad = (uint64_t)s->v[P_PAD];
-    return 2u * (m * (k + pad) + (s->v[P_TRANS_B] ? n * (k + pad) : k * (n + pad))) + 4u * m * (n + pad);
-}
-
-struct bf16_case {
-    struct ab_case base;   /* first member: see kernel.h */
-    struct ab_gemm_bf16_args args;
-    float *c_init;
-    float *c[AB_SLOT_COUNT];
-    size_t c_elems;
-};
-
-/* Uniform FP32 in [-1, 1], rounded to BF16. Scratch: the FP32 draw, in `tmp`. */
-static void fill_bf16(struct ab_rng *rng, uint16_t *out, float *tmp, size_t n)
-{
-    ab_rng_fill_uniform_f32(rng, tmp, n, -1.0f, 1.0f);
-    for (size_t i = 0; i < n; i++)
-        out[i] = ab_bf16_from_f32(tmp[i]);
-}
-
 static enum ab_status bf16_case_new(const struct ab_shape *shape, uint64_t seed, struct ab_case **out_case,
                                     struct ab_error *err)
 {
-    struct ab_case *base = NULL;
-    enum ab_status st = ab_case_new(&ab_family_gemm_bf16, shape, seed, sizeof(struct bf16_case), &base, err);
-    if (st != AB_OK)
-        return st;
-    struct bf16_case *g = (struct bf16_case *)base;
-
-    size_t m = (size_t)shape->v[P_M], n = (size_t)shape->v[P_N], k = (size_t)shape->v[P_K];
-    size_t pad = (size_t)shape->v[P_PAD];
-    bool trans_b = shape->v[P_TRANS_B] != 0;
-    struct ab_gemm_bf16_args *a = &g->args;
-    a->m = m;
-    a->n = n;
-    a->k = k;
-    a->lda = k + pad;
-    a->trans_b = trans_b;
-    a->ldb = (trans_b ? k : n) + pad;
-    a->ldc = n + pad;
-    a->beta = shape->v[P_BETA] ? 1.0f : 0.0f;
-    a->alpha = shape->v[P_BETA] ? 0.75f : 1.0f;
-
-    size_t a_elems = m * a->lda, b_elems = (trans_b ? n : k) * a->ldb;
-    g->c_elems = m * a->ldc;
-    size_t tmp_elems = a_elems > b_elems ? a_elems : b_elems;
-    uint16_t *a_buf = ab_case_alloc(base, a_elems * sizeof(uint16_t));
-    uint16_t *b_buf = ab_case_alloc(base, b_elems * sizeof(uint16_t));
-    float *tmp = ab_malloc(tmp_elems * sizeof(float));
-    g->c_init = ab_case_alloc(base, g->c_elems * sizeof(float));
-    for (int s = 0; s < AB_SLOT_COUNT; s++)
-        g->c[s] = ab_case_alloc(base, g->c_elems * sizeof(float));
-    bool ok = a_buf && b_buf && tmp && g->c_init && ab_case_input(base, "a", a_buf, a_elems * sizeof(uint16_t)) &&
-              ab_case_input(base, "b", b_buf, b_elems * sizeof(uint16_t)) &&
-              ab_case_input(base, "c_init", g->c_init, g->c_elems * sizeof(float));
-    for (int s = 0; s < AB_SLOT_COUNT && ok; s++)
-        ok = g->c[s] && ab_case_output(base, (enum ab_slot)s, "c", g->c[s], AB_ELEM_F32, m, n, a->ldc);
-    if (!ok) {
-        ab_free(tmp);
-        ab_case_free(base);
-        return ab_error_set(err, AB_ENOMEM, "gemm_bf16: out of memory for %zux%zux%zu inputs", m, n, k);
-    }
-    struct ab_rng rng;
-    ab_rng_seed(&rng, seed);
-    fill_bf16(&rng, a_buf, tmp, a_elems);
-    fill_bf16(&rng, b_buf, tmp, b_elems);
-    ab_free(tmp);
-    if (a->beta != 0.0f)
-        ab_rng_fill_uniform_f32(&rng, g->c_init, g->c_elems, -1.0f, 1.0f);
-    else
-        for (size_t i = 0; i < g->c_elems; i++)
-            g->c_init[i] = NAN; /* beta = 0 must never read C */
-    a->a = a_buf;
-    a->b = b_buf;
-    *out_case = base;
-    return AB_OK;
+    return ab__gemm_half_case_new(&ab_family_gemm_bf16, ab_bf16_from_f32, shape, seed, out_case, err);
 }
 
 static enum ab_status bf16_case_run(struct ab_case *c, const struct ab_kernel *kernel, const struct ab_exec *exec,
                                     enum ab_slot slot)
 {
-    struct bf16_case *g = (struct bf16_case *)c;
-    struct ab_gemm_bf16_args args = g->args;
-    /* As gemm_f32: beta != 0 accumulates into C, so every call starts from the same C
-     * (the copy is in the timed call for beta = 1 shapes only, and bytes() counts it). */
-    if (args.beta != 0.0f) {
-        if (args.ldc == args.n)
-            memcpy(g->c[slot], g->c_init, g->c_elems * sizeof(float));
-        else
-            for (size_t i = 0; i < args.m; i++)
-                memcpy(g->c[slot] + i * args.ldc, g->c_init + i * args.ldc, args.n * sizeof(float));
-    }
-    args.c = g->c[slot];
+    struct ab__gemm_half_case *g = (struct ab__gemm_half_case *)c;
+    struct ab_gemm_bf16_args args = {.m = g->m, .n = g->n, .k = g->k, .a = g->a, .lda = g->lda, .b = g->b,
+                                     .ldb = g->ldb, .trans_b = g->trans_b, .c = ab__gemm_half_case_c(g, slot),
+                                     .ldc = g->ldc, .alpha = g->alpha, .beta = g->beta};
     return kernel->fn.gemm_bf16(&args, exec);
-}
-
-static void bf16_case_compare(const struct ab_case *c, const struct ab_kernel *kernel, struct ab_check *out)
-{
-    const struct bf16_case *g = (const struct bf16_case *)c;
-    double tol = ab_kernel_tolerance(kernel, &c->shape);
-    size_t m = g->args.m, n = g->args.n, ldc = g->args.ldc;
-    if (ldc == n) {
-        ab_check_f32(g->c[AB_SLOT_REF], g->c[AB_SLOT_TEST], g->c_elems, tol, out);
-        return;
-    }
-    /* Padding columns are checked by ab_case_verify; compare the m x n part only. */
-    float *r = ab_malloc(m * n * sizeof(float)), *t = ab_malloc(m * n * sizeof(float));
-    if (!r || !t) {
-        *out = (struct ab_check){.ok = false, .cmp = AB_CMP_REL_FRO, .err = (double)NAN, .tol = tol};
-        snprintf(out->detail, sizeof out->detail, "out of memory comparing %zu x %zu outputs", m, n);
-    } else {
-        for (size_t i = 0; i < m; i++) {
-            memcpy(r + i * n, g->c[AB_SLOT_REF] + i * ldc, n * sizeof(float));
-            memcpy(t + i * n, g->c[AB_SLOT_TEST] + i * ldc, n * sizeof(float));
-        }
-        ab_check_f32(r, t, m * n, tol, out);
-    }
-    ab_free(r);
-    ab_free(t);
 }
 
 const struct ab_family ab_family_gemm_bf16 = {
@@ -224,44 +57,33 @@ const struct ab_family ab_family_gemm_bf16 = {
     .doc = "BF16 GEMM with FP32 accumulation, C = alpha A op(B) + beta C, row-major",
     .flops_doc = "2*m*n*k (as gemm_f32; vdpbf16ps does 2 multiply-adds per FP32 lane, so % of the FP32 "
                  "peak can reach 200%)",
-    .params = bf16_params,
-    .n_params = sizeof bf16_params / sizeof bf16_params[0],
-    AB_SWEEPS(sweep_default, sweep_quick, sweep_test),
+    .params = ab__gemm_half_params,
+    .n_params = AB__HALF_PARAM_COUNT,
+    AB_SWEEPS(ab__gemm_half_sweep_default, ab__gemm_half_sweep_quick, ab__gemm_half_sweep_test),
     .tokens = NULL,
-    .io_bytes = bf16_io_bytes,
+    .io_bytes = ab__gemm_half_io_bytes,
     .case_new = bf16_case_new,
     .case_free = ab_case_free,
     .case_run = bf16_case_run,
-    .case_compare = bf16_case_compare,
+    .case_compare = ab__gemm_half_case_compare,
     .case_metrics = NULL,
     .compute_peak = AB_PEAK_BF16,
 };
-
-static void shape_of(const struct ab_gemm_bf16_args *args, struct ab_shape *out)
-{
-    ab_shape_default(&ab_family_gemm_bf16, out);
-    out->v[P_M] = (int64_t)args->m;
-    out->v[P_N] = (int64_t)args->n;
-    out->v[P_K] = (int64_t)args->k;
-    out->v[P_TRANS_B] = args->trans_b;
-    out->v[P_BETA] = args->beta != 0.0f;
-}
 
 enum ab_status ab_gemm_bf16(const struct ab_gemm_bf16_args *args, const struct ab_exec *exec)
 {
     if (!args)
         return AB_EINVAL;
     struct ab_shape shape;
-    shape_of(args, &shape);
+    ab__gemm_half_shape(&ab_family_gemm_bf16, args->m, args->n, args->k, args->trans_b, args->beta != 0.0f, &shape);
     const struct ab_kernel *k = ab_kernel_best(&ab_family_gemm_bf16, &shape, ab_cpu_features());
     return k->fn.gemm_bf16(args, exec);
 }
 
 size_t ab_gemm_bf16_workspace_bytes(size_t m, size_t n, size_t k, bool trans_b, int n_threads)
 {
-    struct ab_gemm_bf16_args args = {.m = m, .n = n, .k = k, .trans_b = trans_b};
     struct ab_shape shape;
-    shape_of(&args, &shape);
+    ab__gemm_half_shape(&ab_family_gemm_bf16, m, n, k, trans_b, false, &shape);
     const struct ab_kernel *kern = ab_kernel_best(&ab_family_gemm_bf16, &shape, ab_cpu_features());
     return kern->workspace_bytes(&shape, n_threads);
 }

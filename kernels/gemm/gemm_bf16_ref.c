@@ -1,56 +1,19 @@
 /*
- * gemm_bf16_ref.c - the reference BF16 GEMM: the exact BF16 values widened to double,
- * plain loops, double accumulation, deterministic. The oracle of the gemm_bf16 family.
- *
- * Same loop order as gemm_f32_ref (a double row buffer from the workspace, k outer and
- * j inner without transpose; contiguous dot products with it). Products of two BF16
- * values are exact in double, so the only rounding is the double sum and the final
- * conversion to FP32. Single threaded: the result must not depend on the thread count.
+ * gemm_bf16_ref.c - the reference BF16 GEMM, the oracle of the gemm_bf16 family: the
+ * exact BF16 values widened to double, plain loops, double accumulation, deterministic
+ * (ab__gemm_half_ref in gemm_half_impl.h, shared with gemm_f16's reference).
  */
 #include "archbench/gemm_bf16.h"
 
+#include "gemm_half_impl.h"
 #include "gemm_bf16_impl.h"
-
-static size_t ref_workspace(const struct ab_shape *shape, int n_threads)
-{
-    (void)n_threads;
-    return (size_t)shape->v[AB__BF16_N] * sizeof(double);
-}
 
 static enum ab_status gemm_bf16_ref(const struct ab_gemm_bf16_args *args, const struct ab_exec *exec)
 {
     if (!args || !exec)
         return AB_EINVAL;
-    size_t m = args->m, n = args->n, k = args->k;
-    if (exec->workspace_bytes < n * sizeof(double) || (n && !exec->workspace))
-        return AB_EINVAL;
-    double *acc = exec->workspace;
-    for (size_t i = 0; i < m; i++) {
-        const uint16_t *a_row = args->a + i * args->lda;
-        if (args->trans_b) {
-            for (size_t j = 0; j < n; j++) {
-                const uint16_t *b_row = args->b + j * args->ldb;
-                double s = 0.0;
-                for (size_t p = 0; p < k; p++)
-                    s += (double)ab__bf16_to_f32(a_row[p]) * (double)ab__bf16_to_f32(b_row[p]);
-                acc[j] = s;
-            }
-        } else {
-            for (size_t j = 0; j < n; j++)
-                acc[j] = 0.0;
-            for (size_t p = 0; p < k; p++) {
-                double a = (double)ab__bf16_to_f32(a_row[p]);
-                const uint16_t *b_row = args->b + p * args->ldb;
-                for (size_t j = 0; j < n; j++)
-                    acc[j] += a * (double)ab__bf16_to_f32(b_row[j]);
-            }
-        }
-        float *c_row = args->c + i * args->ldc;
-        double alpha = (double)args->alpha, beta = (double)args->beta;
-        for (size_t j = 0; j < n; j++)
-            c_row[j] = (float)(beta != 0.0 ? alpha * acc[j] + beta * (double)c_row[j] : alpha * acc[j]);
-    }
-    return AB_OK;
+    return ab__gemm_half_ref(args->m, args->n, args->k, args->a, args->lda, args->b, args->ldb, args->trans_b, args->c,
+                             args->ldc, args->alpha, args->beta, exec, ab__bf16_to_f32);
 }
 
 extern const struct ab_kernel ab__kernel_gemm_bf16_ref;
@@ -63,8 +26,8 @@ const struct ab_kernel ab__kernel_gemm_bf16_ref = {
     .is_ref = true,
     .fn.gemm_bf16 = gemm_bf16_ref,
     .supports = NULL,
-    .workspace_bytes = ref_workspace,
-    .flops = ab__gemm_bf16_flops,
-    .bytes = ab__gemm_bf16_bytes,
+    .workspace_bytes = ab__gemm_half_ref_workspace,
+    .flops = ab__gemm_half_flops,
+    .bytes = ab__gemm_half_bytes,
     .tol = {.cmp = AB_CMP_REL_FRO, .rel = 0.0, .scale_param = -1, .scale_ref = 0.0},
 };

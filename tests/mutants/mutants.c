@@ -11,6 +11,7 @@ extern const struct ab_kernel ab__mutant_gemm_i8_writes_nothing, ab__mutant_gemm
     ab__mutant_gemm_i8_writes_past_end, ab__mutant_gemm_i8_writes_input, ab__mutant_gemm_i8_one_thread_only;
 extern const struct ab_kernel ab__mutant_layer_skips_second_residual, ab__mutant_layer_renormalises_topk;
 extern const struct ab_kernel ab__mutant_gemm_bf16_drops_last_odd_k;
+extern const struct ab_kernel ab__mutant_gemm_f16_drops_k_tail;
 
 /* NaN where the reference is finite is what an unwritten float element looks like. */
 const struct ab_mutant ab__mutants[] = {
@@ -28,6 +29,7 @@ const struct ab_mutant ab__mutants[] = {
     {&ab__mutant_layer_skips_second_residual, "rel_fro", false},
     {&ab__mutant_layer_renormalises_topk, "rel_fro", false},
     {&ab__mutant_gemm_bf16_drops_last_odd_k, "rel_fro", false},
+    {&ab__mutant_gemm_f16_drops_k_tail, "rel_fro", false},
 };
 const size_t ab__n_mutants = sizeof ab__mutants / sizeof ab__mutants[0];
 

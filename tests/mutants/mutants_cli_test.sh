@@ -14,12 +14,14 @@ n=0
 for m in gemm_f32_writes_nothing gemm_f32_writes_zeros gemm_f32_skips_last_block gemm_f32_writes_past_end \
          gemm_f32_writes_input gemm_f32_one_thread_only gemm_f32_first_call_only \
          gemm_i8_writes_nothing gemm_i8_skips_last_block gemm_i8_writes_past_end gemm_i8_writes_input \
-         gemm_i8_one_thread_only layer_skips_second_residual layer_renormalises_topk gemm_bf16_drops_last_odd_k; do
+         gemm_i8_one_thread_only layer_skips_second_residual layer_renormalises_topk gemm_bf16_drops_last_odd_k \
+         gemm_f16_drops_k_tail; do
     n=$((n + 1))
     case $m in
     gemm_f32_*) fam=gemm_f32; sets="--set m=37 --set n=29 --set k=41" ;;
     gemm_i8_*) fam=gemm_i8; sets="--set m=37 --set n=33 --set k=70" ;;
     gemm_bf16_*) fam=gemm_bf16; sets="--set m=37 --set n=29 --set k=41" ;;
+    gemm_f16_*) fam=gemm_f16; sets="--set m=37 --set n=29 --set k=41" ;;
     layer_*) fam=layer; sets="--set n=65 --set d_model=64 --set heads=2 --set head_dim=32 --set d_ff=96 --set ffn=topk --set experts=8 --set k=2" ;;
     esac
     out="$tmp/$m"

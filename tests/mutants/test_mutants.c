@@ -12,6 +12,7 @@
 #include "archbench/cpu.h"
 #include "archbench/gemm.h"
 #include "archbench/gemm_bf16.h"
+#include "archbench/gemm_f16.h"
 #include "archbench/kernel.h"
 #include "archbench/layer.h"
 #include "archbench/quant.h"
@@ -74,10 +75,10 @@ static struct ab_case *layer_case(void)
     return c;
 }
 
-/* gemm_bf16: odd k (41), the case its mutant gets wrong. */
-static struct ab_case *gemm_bf16_case(int64_t k)
+/* gemm_bf16 and gemm_f16: k = 41 (odd, and not a multiple of 16), the case their
+ * mutants get wrong. */
+static struct ab_case *gemm_half_case(const struct ab_family *fam, int64_t k)
 {
-    const struct ab_family *fam = &ab_family_gemm_bf16;
     struct ab_shape shape;
     ab_shape_default(fam, &shape);
     shape.v[ab_param_index(fam, "m")] = 37;
@@ -91,8 +92,8 @@ static struct ab_case *gemm_bf16_case(int64_t k)
 
 static struct ab_case *case_for(const struct ab_kernel *k)
 {
-    if (k->family == &ab_family_gemm_bf16)
-        return gemm_bf16_case(41);
+    if (k->family == &ab_family_gemm_bf16 || k->family == &ab_family_gemm_f16)
+        return gemm_half_case(k->family, 41);
     if (k->family == &ab_family_layer)
         return layer_case();
     return k->family == &ab_family_gemm_f32 ? gemm_f32_case(0) : gemm_i8_case("s32");
@@ -176,10 +177,11 @@ MUTANT_TEST(gemm_i8_one_thread_only)
 MUTANT_TEST(layer_skips_second_residual)
 MUTANT_TEST(layer_renormalises_topk)
 MUTANT_TEST(gemm_bf16_drops_last_odd_k)
+MUTANT_TEST(gemm_f16_drops_k_tail)
 
 Test(mutants, every_mutant_has_a_test)
 {
-    cr_assert_eq(ab__n_mutants, 14, "add a MUTANT_TEST for the new mutant");
+    cr_assert_eq(ab__n_mutants, 15, "add a MUTANT_TEST for the new mutant");
 }
 
 Test(mutants, store_into_padding_is_caught)
@@ -197,9 +199,20 @@ Test(mutants, odd_k_mutant_is_right_for_even_k)
 {
     /* The defect shows only with odd k: with k = 40 the mutant is the reference itself,
      * so the sweep must hold odd k for the family to catch it. */
-    struct ab_case *c = gemm_bf16_case(40);
+    struct ab_case *c = gemm_half_case(&ab_family_gemm_bf16, 40);
     run_ref(c, AB_SLOT_REF);
     struct ab_check chk = verify(c, mutant("mutant_gemm_bf16_drops_last_odd_k")->kernel, 1);
+    cr_expect(chk.ok, "%s", chk.detail);
+    c->family->case_free(c);
+}
+
+Test(mutants, k_tail_mutant_is_right_for_whole_vectors)
+{
+    /* With k = 48 the gemm_f16 mutant is the reference itself: the sweep must hold k that
+     * is not a multiple of 16 for the family to catch it. */
+    struct ab_case *c = gemm_half_case(&ab_family_gemm_f16, 48);
+    run_ref(c, AB_SLOT_REF);
+    struct ab_check chk = verify(c, mutant("mutant_gemm_f16_drops_k_tail")->kernel, 1);
     cr_expect(chk.ok, "%s", chk.detail);
     c->family->case_free(c);
 }

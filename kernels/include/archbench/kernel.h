@@ -53,6 +53,7 @@ struct ab_exec {
 
 struct ab_gemm_f32_args;
 struct ab_gemm_bf16_args;
+struct ab_gemm_f16_args;
 struct ab_gemm_i8_args;
 struct ab_mha_args;
 struct ab_linear_attn_args;
@@ -69,6 +70,7 @@ struct ab_tp_allreduce_args;
 
 typedef enum ab_status ab_gemm_f32_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_gemm_bf16_fn(const struct ab_gemm_bf16_args *args, const struct ab_exec *exec);
+typedef enum ab_status ab_gemm_f16_fn(const struct ab_gemm_f16_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_gemm_i8_fn(const struct ab_gemm_i8_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_mha_fn(const struct ab_mha_args *args, const struct ab_exec *exec);
 typedef enum ab_status ab_linear_attn_fn(const struct ab_linear_attn_args *args, const struct ab_exec *exec);
@@ -87,6 +89,7 @@ typedef enum ab_status ab_tp_allreduce_fn(const struct ab_tp_allreduce_args *arg
 union ab_kernel_fn {
     ab_gemm_f32_fn *gemm_f32;
     ab_gemm_bf16_fn *gemm_bf16;
+    ab_gemm_f16_fn *gemm_f16;
     ab_gemm_i8_fn *gemm_i8;
     ab_mha_fn *mha;
     ab_linear_attn_fn *linear_attn;
@@ -363,6 +366,12 @@ struct ab_kernel {
     double (*flops)(const struct ab_shape *shape);  /* nominal FLOPs (family convention) */
     double (*bytes)(const struct ab_shape *shape);  /* bytes this variant moves to/from memory */
     struct ab_tol tol;
+    /* Optional (NULL: always available once isa_needs is met): NULL when the variant can
+     * run in this process, else why not (a static string). For vendor-library baselines
+     * whose library implements the operation on some CPUs only and says so at run time
+     * (gemm_f16_onednn), so they are unavailable with the library's reason, like a
+     * missing ISA feature, instead of failing or standing in with another computation. */
+    const char *(*unavailable)(void);
 };
 
 /* ---- the registry ----------------------------------------------------------------------- */
@@ -394,7 +403,7 @@ AB_API const struct ab_kernel *ab_kernel_ref(const struct ab_family *family);
 /*
  * Whether the kernel can run with these CPU features on this shape (NULL: any shape).
  * On false, *out_reason (if not NULL) gets a static or thread-local one-line reason such
- * as "needs avx512vnni" or "shape not supported".
+ * as "needs avx512vnni", the variant's own unavailable() reason, or "shape not supported".
  */
 AB_API bool ab_kernel_runnable(const struct ab_kernel *kernel, uint64_t cpu_features, const struct ab_shape *shape,
                                const char **out_reason);
