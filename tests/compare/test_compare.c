@@ -429,6 +429,48 @@ static void fixed_run(struct ab_results *res, const double *times, size_t n, int
     cr_assert_eq(ab_results_add_row(res, &row), AB_OK);
 }
 
+/* 3 clean repetitions a side have no 95% interval (3 vs 3: P(U = 0) = 1/20 > 0.025): the
+ * preempted ones are then used too (flagged), so a busy machine cannot hide a 20x slowdown
+ * as "undecided" (compare_cli once failed that way with 3 of 6 preempted). */
+Test(compare_verdicts, too_few_clean_repetitions_use_the_preempted_ones)
+{
+    struct ab_results base, cand;
+    ab_results_init(&base);
+    ab_results_init(&cand);
+    struct ab_result_sample sb[6], sc[6];
+    for (size_t r = 0; r < 6; r++) {
+        bool pre = r >= 3;
+        double t = 100.0 + (double)r;
+        sb[r] = (struct ab_result_sample){.iterations = 10, .time_ns = pre ? 3 * t : t, .cpu_share = NAN,
+                                          .invol_switches = -1, .preempted = pre};
+        sc[r] = sb[r];
+        sc[r].time_ns *= 20.0;
+    }
+    struct ab_result_row row;
+    memset(&row, 0, sizeof row);
+    key_of(&row.key, 0);
+    row.verdict = AB_VERDICT_PASS;
+    row.timed = true;
+    row.n_samples = 6;
+    row.repetitions = 6;
+    row.samples = sb;
+    cr_assert_eq(ab_results_add_row(&base, &row), AB_OK);
+    row.samples = sc;
+    cr_assert_eq(ab_results_add_row(&cand, &row), AB_OK);
+    struct ab_compare_options o;
+    ab_compare_options_init(&o);
+    struct ab_compare c;
+    struct ab_error err;
+    cr_assert_eq(ab_compare_runs(&base, &cand, &o, &c, &err), AB_OK);
+    cr_assert_eq(c.items[0].verdict, AB_COMPARE_REGRESSION, "%s (%s)", ab_compare_verdict_name(c.items[0].verdict),
+                 c.items[0].reason);
+    cr_assert_eq(c.items[0].n_base, 6);
+    cr_assert(c.items[0].base_all && c.items[0].cand_all, "the preempted repetitions are flagged as used");
+    ab_compare_release(&c);
+    ab_results_release(&base);
+    ab_results_release(&cand);
+}
+
 Test(compare_verdicts, straddling_interval_is_undecided_and_one_side_items_listed)
 {
     struct ab_results base, cand;
