@@ -67,13 +67,18 @@ static bool lin_supports(const struct ab_shape *s)
 }
 
 static ALWAYS_INLINE void mm_tile(int mr, int nv, size_t kk, const float *a, size_t sai, size_t sak, const float *b,
-                                  size_t sb, float *c, size_t sc, bool accumulate)
+                                  size_t sb, float *c, size_t sc, bool accumulate, const float *rs, const char *pf,
+                                  size_t n_pf)
 {
     __m512 acc[MR][NVMAX];
     for (int i = 0; i < mr; i++)
         for (int v = 0; v < nv; v++)
             acc[i][v] = accumulate ? _mm512_loadu_ps(c + (size_t)i * sc + 16 * v) : _mm512_setzero_ps();
     for (size_t k = 0; k < kk; k++) {
+        /* one line of the next chunk per step: its loads overlap this chunk's FMAs instead
+         * of stalling the next chunk's first pass over it */
+        if (k < n_pf)
+            _mm_prefetch(pf + 64 * k, _MM_HINT_T0);
         __m512 bv[NVMAX];
         for (int v = 0; v < nv; v++)
             bv[v] = _mm512_loadu_ps(b + k * sb + 16 * v);
@@ -83,27 +88,36 @@ static ALWAYS_INLINE void mm_tile(int mr, int nv, size_t kk, const float *a, siz
                 acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
         }
     }
-    for (int i = 0; i < mr; i++)
+    for (int i = 0; i < mr; i++) {
+        __m512 sv = rs ? _mm512_set1_ps(rs[i]) : _mm512_set1_ps(1.0f);
         for (int v = 0; v < nv; v++)
-            _mm512_storeu_ps(c + (size_t)i * sc + 16 * v, acc[i][v]);
+            _mm512_storeu_ps(c + (size_t)i * sc + 16 * v, rs ? _mm512_mul_ps(acc[i][v], sv) : acc[i][v]);
+    }
 }
 
 #define NV_CASES(MRV)                                                                                         \
-    case (MRV) * 8 + 1: mm_tile(MRV, 1, kk, ai, sai, sak, bj, sb, cij, sc, accumulate); break;               \
-    case (MRV) * 8 + 2: mm_tile(MRV, 2, kk, ai, sai, sak, bj, sb, cij, sc, accumulate); break;               \
-    case (MRV) * 8 + 3: mm_tile(MRV, 3, kk, ai, sai, sak, bj, sb, cij, sc, accumulate); break;               \
-    case (MRV) * 8 + 4: mm_tile(MRV, 4, kk, ai, sai, sak, bj, sb, cij, sc, accumulate); break;
+    case (MRV) * 8 + 1: mm_tile(MRV, 1, kk, ai, sai, sak, bj, sb, cij, sc, accumulate, rsi, pft, npf); break; \
+    case (MRV) * 8 + 2: mm_tile(MRV, 2, kk, ai, sai, sak, bj, sb, cij, sc, accumulate, rsi, pft, npf); break; \
+    case (MRV) * 8 + 3: mm_tile(MRV, 3, kk, ai, sai, sak, bj, sb, cij, sc, accumulate, rsi, pft, npf); break; \
+    case (MRV) * 8 + 4: mm_tile(MRV, 4, kk, ai, sai, sak, bj, sb, cij, sc, accumulate, rsi, pft, npf); break;
 
-/* C[m][ncols] (+)= A[m][kk] B[kk][ncols], A(i, k) = a[i sai + k sak]; ncols % 16 == 0. */
+/* C[m][ncols] (+)= A[m][kk] B[kk][ncols], A(i, k) = a[i sai + k sak]; ncols % 16 == 0.
+ * rs (may be NULL): row i of the result is multiplied by rs[i] before it is stored.
+ * pf, pf_bytes: memory to prefetch while computing (spread over the tiles' k steps). */
 static void mm(size_t m, size_t ncols, size_t kk, const float *a, size_t sai, size_t sak, const float *b, size_t sb,
-               float *c, size_t sc, bool accumulate)
+               float *c, size_t sc, bool accumulate, const float *rs, const void *pf, size_t pf_bytes)
 {
+    size_t pf_lines = pf ? (pf_bytes + 63) / 64 : 0, pf_done = 0;
     for (size_t j = 0; j < ncols; j += 16 * NVMAX) {
         int nv = (int)((ncols - j) / 16 < NVMAX ? (ncols - j) / 16 : NVMAX);
         for (size_t i = 0; i < m; i += MR) {
             int mr = (int)(m - i < MR ? m - i : MR);
             const float *ai = a + i * sai, *bj = b + j;
             float *cij = c + i * sc + j;
+            const float *rsi = rs ? rs + i : NULL;
+            size_t npf = pf_lines - pf_done < kk ? pf_lines - pf_done : kk;
+            const char *pft = (const char *)pf + 64 * pf_done;
+            pf_done += npf;
             switch (mr * 8 + nv) {
                 NV_CASES(1) NV_CASES(2) NV_CASES(3) NV_CASES(4) NV_CASES(5) NV_CASES(6)
             default:
@@ -211,17 +225,28 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
     if (!p->causal) {
         for (size_t c0 = 0; c0 < n; c0 += CH) {
             size_t nc = n - c0 < CH ? n - c0 : CH;
+            /* next chunk of K and V, or the first of Q for the read-out pass */
+            size_t nn = n - c0 - nc < CH ? n - c0 - nc : CH;
             phi_rows(k + c0 * d, nc, d, w->fk);
             add_col_sums(w->fk, nc, d, w->z);
-            mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true);
+            if (nn) {
+                mm(d, dv, nc / 2, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, k + (c0 + nc) * d,
+                   nn * d * sizeof(float));
+                mm(d, dv, nc - nc / 2, w->fk + nc / 2 * d, 1, d, v + (c0 + nc / 2) * dv, dv, w->s, dv, true, NULL,
+                   v + (c0 + nc) * dv, nn * dv * sizeof(float));
+            } else {
+                mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, q, (n < CH ? n : CH) * d * sizeof(float));
+            }
         }
         for (size_t c0 = 0; c0 < n; c0 += CH) {
             size_t nc = n - c0 < CH ? n - c0 : CH;
+            size_t nn = n - c0 - nc < CH ? n - c0 - nc : CH;
             phi_rows(q + c0 * d, nc, d, w->fq);
-            mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, false);
+            /* 1 / den first, so the product is scaled as it is stored (O written once) */
             for (size_t r = 0; r < nc; r++)
-                w->den[r] = dot(w->fq + r * d, w->z, d) + p->eps;
-            scale_rows(o + c0 * dv, nc, dv, w->den);
+                w->den[r] = 1.0f / (dot(w->fq + r * d, w->z, d) + p->eps);
+            mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, false, w->den, nn ? q + (c0 + nc) * d : NULL,
+               nn * d * sizeof(float));
         }
         return;
     }
@@ -234,12 +259,12 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
         phi_rows(k + c0 * d, nc, d, w->fk);
         add_col_sums(w->fk, nc, d, w->z);
         transpose_chunk(w->fk, nc, d, w->fkt);
-        mm(nc, CH, d, w->fq, d, 1, w->fkt, CH, w->a, CH, false);
+        mm(nc, CH, d, w->fq, d, 1, w->fkt, CH, w->a, CH, false, NULL, NULL, 0);
         tril_row_sums(w->a, nc, w->den);
-        mm(nc, dv, nc, w->a, CH, 1, v + c0 * dv, dv, o + c0 * dv, dv, false);
-        mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, true);
+        mm(nc, dv, nc, w->a, CH, 1, v + c0 * dv, dv, o + c0 * dv, dv, false, NULL, NULL, 0);
+        mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, true, NULL, NULL, 0);
         scale_rows(o + c0 * dv, nc, dv, w->den);
-        mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true);
+        mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, NULL, 0);
     }
 }
 
