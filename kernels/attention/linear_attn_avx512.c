@@ -34,6 +34,9 @@
 #include "attn_simd.h"
 
 #define CH 64   /* rows per chunk */
+#ifndef CC
+#define CC 32   /* rows per causal chunk (<= CH, multiple of 16) */
+#endif
 #define MR 6
 #define NVMAX 4
 
@@ -160,11 +163,11 @@ static void add_col_sums(const float *fk, size_t nc, size_t d, float *z)
     }
 }
 
-/* fkt[t][r] = fk[r][t] for r < nc, 0 for nc <= r < CH (causal: B operand of phi(Q) phi(K)^T),
+/* fkt[t][r] = fk[r][t] for r < nc, 0 for nc <= r < CC (causal: B operand of phi(Q) phi(K)^T),
  * by 16 x 16 blocks transposed in registers (d columns read with masks). */
 static void transpose_chunk(const float *fk, size_t nc, size_t d, float *fkt)
 {
-    for (size_t r0 = 0; r0 < CH; r0 += 16)
+    for (size_t r0 = 0; r0 < CC; r0 += 16)
         for (size_t t0 = 0; t0 < d; t0 += 16) {
             __mmask16 m = lanes(d - t0);
             __m512 rv[16];
@@ -172,17 +175,17 @@ static void transpose_chunk(const float *fk, size_t nc, size_t d, float *fkt)
                 rv[k] = r0 + k < nc ? _mm512_maskz_loadu_ps(m, fk + (r0 + k) * d + t0) : _mm512_setzero_ps();
             ab__transpose16_ps(rv);
             for (size_t k = 0; k < 16 && t0 + k < d; k++)
-                _mm512_storeu_ps(fkt + (t0 + k) * CH + r0, rv[k]);
+                _mm512_storeu_ps(fkt + (t0 + k) * CC + r0, rv[k]);
         }
 }
 
-/* Causal triangle of A (CH columns): zero a[r][j > r], den[r] += sum_{j <= r} a[r][j]. */
+/* Causal triangle of A (CC columns): zero a[r][j > r], den[r] += sum_{j <= r} a[r][j]. */
 static void tril_row_sums(float *a, size_t nc, float *den)
 {
     for (size_t r = 0; r < nc; r++) {
-        float *ar = a + r * CH;
+        float *ar = a + r * CC;
         __m512 s = _mm512_setzero_ps();
-        for (size_t j = 0; j < CH; j += 16) {
+        for (size_t j = 0; j < CC; j += 16) {
             __mmask16 keep = j <= r ? lanes(r + 1 - j) : 0;
             __m512 x = _mm512_maskz_loadu_ps(keep, ar + j);
             _mm512_storeu_ps(ar + j, x);
@@ -205,15 +208,6 @@ static float dot(const float *a, const float *b, size_t n)
 struct lin_ws {
     float *fq, *fk, *fkt, *s, *z, *a, *den;
 };
-
-static void scale_rows(float *o, size_t nc, size_t dv, const float *den)
-{
-    for (size_t r = 0; r < nc; r++) {
-        __m512 inv = _mm512_set1_ps(1.0f / den[r]);
-        for (size_t e = 0; e < dv; e += 16)
-            _mm512_storeu_ps(o + r * dv + e, _mm512_mul_ps(_mm512_loadu_ps(o + r * dv + e), inv));
-    }
-}
 
 static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct lin_ws *w)
 {
@@ -250,21 +244,42 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
         }
         return;
     }
-    for (size_t c0 = 0; c0 < n; c0 += CH) {
-        size_t nc = n - c0 < CH ? n - c0 : CH;
+    for (size_t c0 = 0; c0 < n; c0 += CC) {
+        size_t nc = n - c0 < CC ? n - c0 : CC;
+        size_t nn = n - c0 - nc < CC ? n - c0 - nc : CC;
+        const float *vc = v + c0 * dv;
+        float *oc = o + c0 * dv;
         phi_rows(q + c0 * d, nc, d, w->fq);
         /* den from the state before this chunk, then the chunk's own (triangular) part */
         for (size_t r = 0; r < nc; r++)
             w->den[r] = dot(w->fq + r * d, w->z, d) + p->eps;
         phi_rows(k + c0 * d, nc, d, w->fk);
-        add_col_sums(w->fk, nc, d, w->z);
         transpose_chunk(w->fk, nc, d, w->fkt);
-        mm(nc, CH, d, w->fq, d, 1, w->fkt, CH, w->a, CH, false, NULL, NULL, 0);
+        /* O_c = phi(Q_c) S first (the inter-chunk part), while the next Q_c comes in */
+        mm(nc, dv, d, w->fq, d, 1, w->s, dv, oc, dv, false, NULL, nn ? q + (c0 + nc) * d : NULL,
+           nn * d * sizeof(float));
+        /* A = phi(Q_c) phi(K_c)^T on the tiles that reach the diagonal or below it only:
+         * a row tile [i, i + MR) needs columns < i + MR, so about half of A is computed */
+        for (size_t i = 0; i < nc; i += MR) {
+            size_t mr = nc - i < MR ? nc - i : MR, cols = (i + mr + 15) & ~(size_t)15;
+            mm(mr, cols, d, w->fq + i * d, d, 1, w->fkt, CC, w->a + i * CC, CC, false, NULL, NULL, 0);
+        }
         tril_row_sums(w->a, nc, w->den);
-        mm(nc, dv, nc, w->a, CH, 1, v + c0 * dv, dv, o + c0 * dv, dv, false, NULL, NULL, 0);
-        mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, true, NULL, NULL, 0);
-        scale_rows(o + c0 * dv, nc, dv, w->den);
-        mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, NULL, 0);
+        for (size_t r = 0; r < nc; r++)
+            w->den[r] = 1.0f / w->den[r];
+        /* O_c += tril(A) V_c, keys j < i + MR of each row tile (the rest of the row is 0) */
+        for (size_t i = 0; i < nc; i += MR) {
+            size_t mr = nc - i < MR ? nc - i : MR;
+            mm(mr, dv, i + mr, w->a + i * CC, CC, 1, vc, dv, oc + i * dv, dv, true, w->den + i, NULL, 0);
+        }
+        add_col_sums(w->fk, nc, d, w->z);
+        if (nn) {
+            mm(d, dv, nc / 2, w->fk, 1, d, vc, dv, w->s, dv, true, NULL, k + (c0 + nc) * d, nn * d * sizeof(float));
+            mm(d, dv, nc - nc / 2, w->fk + nc / 2 * d, 1, d, vc + nc / 2 * dv, dv, w->s, dv, true, NULL,
+               v + (c0 + nc) * dv, nn * dv * sizeof(float));
+        } else {
+            mm(d, dv, nc, w->fk, 1, d, vc, dv, w->s, dv, true, NULL, NULL, 0);
+        }
     }
 }
 
