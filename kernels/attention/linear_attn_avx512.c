@@ -34,6 +34,9 @@
 #include "attn_simd.h"
 
 #define CH 64   /* rows per chunk */
+/* chunks ahead to prefetch: one chunk of compute (about 3 us) covers the DRAM latency;
+ * two or more measured slower at n = 4096 (more lines in flight than the core keeps) */
+#define PFD 1
 #ifndef CC
 #define CC 32   /* rows per causal chunk (<= CH, multiple of 16) */
 #endif
@@ -209,6 +212,12 @@ struct lin_ws {
     float *fq, *fk, *fkt, *s, *z, *a, *den;
 };
 
+/* rows of the chunk starting at row r of an n-row slice (0 past the end) */
+static size_t rows_at(size_t r, size_t n)
+{
+    return r < n ? (n - r < CH ? n - r : CH) : 0;
+}
+
 static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct lin_ws *w)
 {
     size_t n = p->n, d = p->d, dv = p->dv;
@@ -217,30 +226,35 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
     memset(w->s, 0, d * dv * sizeof(float));
     memset(w->z, 0, d * sizeof(float));
     if (!p->causal) {
+        /* pass 1 prefetches K and V PFD chunks ahead, running on into the first Q chunks of
+         * pass 2: the loads are spread over the FMAs of the chunks before */
         for (size_t c0 = 0; c0 < n; c0 += CH) {
-            size_t nc = n - c0 < CH ? n - c0 : CH;
-            /* next chunk of K and V, or the first of Q for the read-out pass */
-            size_t nn = n - c0 - nc < CH ? n - c0 - nc : CH;
+            size_t nc = n - c0 < CH ? n - c0 : CH, pr = c0 + PFD * CH;
+            const float *pf1 = NULL, *pf2 = NULL;
+            size_t n_pf1 = 0, n_pf2 = 0;
+            if (pr < n) {
+                pf1 = k + pr * d;
+                n_pf1 = rows_at(pr, n) * d * sizeof(float);
+                pf2 = v + pr * dv;
+                n_pf2 = rows_at(pr, n) * dv * sizeof(float);
+            } else if (pr - n < n) {
+                pf1 = q + (pr - n) * d;
+                n_pf1 = rows_at(pr - n, n) * d * sizeof(float);
+            }
             phi_rows(k + c0 * d, nc, d, w->fk);
             add_col_sums(w->fk, nc, d, w->z);
-            if (nn) {
-                mm(d, dv, nc / 2, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, k + (c0 + nc) * d,
-                   nn * d * sizeof(float));
-                mm(d, dv, nc - nc / 2, w->fk + nc / 2 * d, 1, d, v + (c0 + nc / 2) * dv, dv, w->s, dv, true, NULL,
-                   v + (c0 + nc) * dv, nn * dv * sizeof(float));
-            } else {
-                mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, q, (n < CH ? n : CH) * d * sizeof(float));
-            }
+            mm(d, dv, nc / 2, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, pf1, n_pf1);
+            mm(d, dv, nc - nc / 2, w->fk + nc / 2 * d, 1, d, v + (c0 + nc / 2) * dv, dv, w->s, dv, true, NULL,
+               pf2, n_pf2);
         }
         for (size_t c0 = 0; c0 < n; c0 += CH) {
-            size_t nc = n - c0 < CH ? n - c0 : CH;
-            size_t nn = n - c0 - nc < CH ? n - c0 - nc : CH;
+            size_t nc = n - c0 < CH ? n - c0 : CH, pr = c0 + PFD * CH;
             phi_rows(q + c0 * d, nc, d, w->fq);
             /* 1 / den first, so the product is scaled as it is stored (O written once) */
             for (size_t r = 0; r < nc; r++)
                 w->den[r] = 1.0f / (dot(w->fq + r * d, w->z, d) + p->eps);
-            mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, false, w->den, nn ? q + (c0 + nc) * d : NULL,
-               nn * d * sizeof(float));
+            mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, false, w->den, pr < n ? q + pr * d : NULL,
+               rows_at(pr, n) * d * sizeof(float));
         }
         return;
     }
