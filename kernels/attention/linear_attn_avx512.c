@@ -3,13 +3,22 @@
  *
  * Everything is built from one register-tiled product, c[i][:] (+)= sum_k a(i, k) b[k][:]
  * (6 rows x up to 4 zmm of columns, a read through two strides so the same code reads
- * phi(Q) row-major and phi(K) transposed), on chunks of C = 64 rows:
- *   non-causal: pass 1, per chunk: S += phi(K_c)^T V_c, z += column sums of phi(K_c);
- *               pass 2, per chunk: O_c = phi(Q_c) S / (phi(Q_c) z + eps).
- *   causal (chunked, same math as the recurrence, state including the current token):
+ * phi(Q) row-major and phi(K) transposed), on chunks of rows:
+ *   non-causal (C = 64): pass 1, per chunk: S += phi(K_c)^T V_c, z += column sums of phi(K_c);
+ *               pass 2, per chunk: O_c = phi(Q_c) S / (phi(Q_c) z + eps), the division
+ *               applied as the product is stored (O is written once).
+ *   causal (C = 32, same math as the recurrence, state including the current token):
  *               per chunk: A = tril(phi(Q_c) phi(K_c)^T) (diagonal kept),
- *               O_c = (A V_c + phi(Q_c) S) / (A 1 + phi(Q_c) z + eps), then
+ *               O_c = (phi(Q_c) S + A V_c) / (A 1 + phi(Q_c) z + eps), then
  *               S += phi(K_c)^T V_c, z += sums of phi(K_c).
+ *               A and A V_c are computed only on the row tiles' columns that reach the
+ *               diagonal: the intra-chunk work is about C / (2 dv) of the counted FLOPs
+ *               (C = 64 and full tiles cost as much again as the counted work).
+ * The products are FMA-bound only if the next chunk's rows are already in cache: the
+ * inputs of all heads (16 MB at heads = 16, n = 1024) do not stay in L2, and a chunk
+ * loaded on first touch stalled the FMAs for about a third of the time. So every
+ * product prefetches one line of a later chunk per k step (K, V, then the first Q
+ * chunks of the read-out pass), which spreads the loads over the FMAs.
  * phi is applied 16 lanes at a time (vector exp) into row-major chunks; S += phi(K_c)^T
  * V_c reads phi(K_c) through strides (no copy); only the causal A = phi(Q_c) phi(K_c)^T
  * needs phi(K_c) transposed ([d][C], zero columns past the chunk end), done by 16 x 16
@@ -33,13 +42,12 @@
 #include "attention_impl.h"
 #include "attn_simd.h"
 
-#define CH 64   /* rows per chunk */
+#define CH 64   /* rows per non-causal chunk */
 /* chunks ahead to prefetch: one chunk of compute (about 3 us) covers the DRAM latency;
  * two or more measured slower at n = 4096 (more lines in flight than the core keeps) */
 #define PFD 1
-#ifndef CC
+#define PFDC 2  /* causal: the same 64 rows ahead in chunks of 32 */
 #define CC 32   /* rows per causal chunk (<= CH, multiple of 16) */
-#endif
 #define MR 6
 #define NVMAX 4
 
@@ -260,7 +268,8 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
     }
     for (size_t c0 = 0; c0 < n; c0 += CC) {
         size_t nc = n - c0 < CC ? n - c0 : CC;
-        size_t nn = n - c0 - nc < CC ? n - c0 - nc : CC;
+        /* rows of the chunk PFDC chunks ahead, prefetched while this one is computed */
+        size_t pr = c0 + PFDC * CC, nn = pr < n ? (n - pr < CC ? n - pr : CC) : 0;
         const float *vc = v + c0 * dv;
         float *oc = o + c0 * dv;
         phi_rows(q + c0 * d, nc, d, w->fq);
@@ -270,7 +279,7 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
         phi_rows(k + c0 * d, nc, d, w->fk);
         transpose_chunk(w->fk, nc, d, w->fkt);
         /* O_c = phi(Q_c) S first (the inter-chunk part), while the next Q_c comes in */
-        mm(nc, dv, d, w->fq, d, 1, w->s, dv, oc, dv, false, NULL, nn ? q + (c0 + nc) * d : NULL,
+        mm(nc, dv, d, w->fq, d, 1, w->s, dv, oc, dv, false, NULL, nn ? q + pr * d : NULL,
            nn * d * sizeof(float));
         /* A = phi(Q_c) phi(K_c)^T on the tiles that reach the diagonal or below it only:
          * a row tile [i, i + MR) needs columns < i + MR, so about half of A is computed */
@@ -288,9 +297,9 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
         }
         add_col_sums(w->fk, nc, d, w->z);
         if (nn) {
-            mm(d, dv, nc / 2, w->fk, 1, d, vc, dv, w->s, dv, true, NULL, k + (c0 + nc) * d, nn * d * sizeof(float));
+            mm(d, dv, nc / 2, w->fk, 1, d, vc, dv, w->s, dv, true, NULL, k + pr * d, nn * d * sizeof(float));
             mm(d, dv, nc - nc / 2, w->fk + nc / 2 * d, 1, d, vc + nc / 2 * dv, dv, w->s, dv, true, NULL,
-               v + (c0 + nc) * dv, nn * dv * sizeof(float));
+               v + pr * dv, nn * dv * sizeof(float));
         } else {
             mm(d, dv, nc, w->fk, 1, d, vc, dv, w->s, dv, true, NULL, NULL, 0);
         }
@@ -341,7 +350,7 @@ const struct ab_kernel ab__kernel_linear_attn_avx512 = {
     .name = "linear_attn_avx512",
     .family = &ab_family_linear_attn,
     .variant = "avx512",
-    .doc = "O(n d dv): state phi(K)^T V by register-tiled products; causal in chunks of 64 rows",
+    .doc = "O(n d dv): state phi(K)^T V by register-tiled products; causal in chunks of 32 rows, diagonal tiles only",
     .isa_needs = AB_ISA_AVX512,
     .is_ref = false,
     .fn.linear_attn = lin_avx512,
