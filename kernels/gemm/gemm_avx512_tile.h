@@ -319,35 +319,51 @@ static inline bool workspace_ok(const struct ab_exec *exec, size_t per_thread)
            (uintptr_t)exec->workspace % AB_ALIGN_BYTES == 0;
 }
 
-/* One task of a tiling, run on a thread's packing buffers `ws`. */
-typedef void tile_task_fn(const void *ctx, const struct tiling *t, size_t task, float *ws);
+/* One C tile [i0, i1) x [j0, j1) of a kernel's call, on a thread's packing buffers `ws`. */
+typedef void tile_fn(const void *ctx, size_t i0, size_t i1, size_t j0, size_t j1, float *ws);
 
 /*
- * Run the n_tasks = gm * gn tasks of `t`, on n_threads OpenMP threads when there are
- * several, each thread with its own per_thread bytes of `ws` (task i on thread
- * i % n_threads; tasks never share C, so no synchronisation beyond the team's end).
+ * A call of an m x n x k kernel that packs into these panels: arguments and workspace
+ * checked, C split into tiles, each run by `fn` (the kernel's packing of A and B is all
+ * that differs between gemm_f32_avx512 and gemm_f16_f16c). Tasks run on n_threads
+ * OpenMP threads when there are several, each thread with its own slice of the
+ * workspace (task i on thread i % n_threads; tasks never share C, so no
+ * synchronisation beyond the team's end).
  */
-static inline void run_tasks(const struct tiling *t, int n_threads, char *ws, size_t per_thread, tile_task_fn *fn,
-                             const void *ctx)
+static inline enum ab_status run_gemm(size_t m, size_t n, size_t k, const void *a, size_t lda, const void *b,
+                                      size_t ldb, bool trans_b, float *c, size_t ldc, float beta,
+                                      const struct ab_exec *exec, tile_fn *fn, const void *ctx)
 {
-    size_t n_tasks = t->gm * t->gn;
+    bool done;
+    enum ab_status st = check_call(m, n, k, a, lda, b, ldb, trans_b, c, ldc, beta, exec, &done);
+    if (st != AB_OK || done)
+        return st;
+    int n_threads = exec->n_threads;
+    size_t per_thread = per_thread_bytes(n, k);
+    if (!workspace_ok(exec, per_thread))
+        return AB_EINVAL;
+    struct tiling t = make_tiling(m, n, n_threads);
+    size_t n_tasks = t.gm * t.gn;
+    char *ws = exec->workspace;
 #ifdef _OPENMP
     if (n_threads > 1 && n_tasks > 1) {
 #pragma omp parallel num_threads(n_threads)
         {
             size_t tid = (size_t)omp_get_thread_num(), nth = (size_t)omp_get_num_threads();
             float *my_ws = (float *)(void *)(ws + tid * per_thread);
+            size_t i0, i1, j0, j1;
             for (size_t task = tid; task < n_tasks; task += nth)
-                fn(ctx, t, task, my_ws);
+                if (task_tile(&t, task, m, n, &i0, &i1, &j0, &j1))
+                    fn(ctx, i0, i1, j0, j1, my_ws);
         }
-        return;
+        return AB_OK;
     }
-#else
-    (void)n_threads;
-    (void)per_thread;
 #endif
+    size_t i0, i1, j0, j1;
     for (size_t task = 0; task < n_tasks; ++task)
-        fn(ctx, t, task, (float *)(void *)ws);
+        if (task_tile(&t, task, m, n, &i0, &i1, &j0, &j1))
+            fn(ctx, i0, i1, j0, j1, (float *)(void *)ws);
+    return AB_OK;
 }
 
 #endif /* ARCHBENCH_GEMM_AVX512_TILE_H */

@@ -147,12 +147,9 @@ static void run_tile(const struct ab_gemm_f16_args *g, size_t i0, size_t i1, siz
     }
 }
 
-static void run_task(const void *ctx, const struct tiling *t, size_t task, float *ws)
+static void run_task(const void *ctx, size_t i0, size_t i1, size_t j0, size_t j1, float *ws)
 {
-    const struct ab_gemm_f16_args *g = ctx;
-    size_t i0, i1, j0, j1;
-    if (task_tile(t, task, g->m, g->n, &i0, &i1, &j0, &j1))
-        run_tile(g, i0, i1, j0, j1, ws);
+    run_tile(ctx, i0, i1, j0, j1, ws);
 }
 
 static enum ab_status gemm_f16_f16c(const struct ab_gemm_f16_args *args, const struct ab_exec *exec)
@@ -160,19 +157,8 @@ static enum ab_status gemm_f16_f16c(const struct ab_gemm_f16_args *args, const s
     if (!args)
         return AB_EINVAL;
     const struct ab_gemm_f16_args *g = args;
-    bool done;
-    enum ab_status st = check_call(g->m, g->n, g->k, g->a, g->lda, g->b, g->ldb, g->trans_b, g->c, g->ldc, g->beta, exec,
-                                   &done);
-    if (st != AB_OK || done)
-        return st;
-    int n_threads = exec->n_threads;
-    size_t per_thread = per_thread_bytes(g->n, g->k);
-    if (!workspace_ok(exec, per_thread))
-        return AB_EINVAL;
-
-    struct tiling t = make_tiling(g->m, g->n, n_threads);
-    run_tasks(&t, n_threads, exec->workspace, per_thread, run_task, g);
-    return AB_OK;
+    return run_gemm(g->m, g->n, g->k, g->a, g->lda, g->b, g->ldb, g->trans_b, g->c, g->ldc, g->beta, exec, run_task,
+                    g);
 }
 
 const struct ab_kernel ab__kernel_gemm_f16_f16c = {
