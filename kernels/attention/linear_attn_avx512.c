@@ -120,9 +120,12 @@ static ALWAYS_INLINE void mm_tile(int mr, int nv, size_t kk, const float *a, siz
  * rs (may be NULL): row i of the result is multiplied by rs[i] before it is stored.
  * pf, pf_bytes: memory to prefetch while computing (spread over the tiles' k steps). */
 static void mm(size_t m, size_t ncols, size_t kk, const float *a, size_t sai, size_t sak, const float *b, size_t sb,
-               float *c, size_t sc, bool accumulate, const float *rs, const void *pf, size_t pf_bytes)
+               float *c, size_t sc, bool accumulate, const float *rs, const void *pf, size_t pf_bytes, const void *pf2,
+               size_t pf2_bytes)
 {
+    /* two regions (the next K and V rows): the first is handed out to the tiles first */
     size_t pf_lines = pf ? (pf_bytes + 63) / 64 : 0, pf_done = 0;
+    size_t pf2_lines = pf2 ? (pf2_bytes + 63) / 64 : 0;
     for (size_t j = 0; j < ncols; j += 16 * NVMAX) {
         int nv = (int)((ncols - j) / 16 < NVMAX ? (ncols - j) / 16 : NVMAX);
         for (size_t i = 0; i < m; i += MR) {
@@ -130,6 +133,11 @@ static void mm(size_t m, size_t ncols, size_t kk, const float *a, size_t sai, si
             const float *ai = a + i * sai, *bj = b + j;
             float *cij = c + i * sc + j;
             const float *rsi = rs ? rs + i : NULL;
+            if (pf_done == pf_lines && pf2_lines) {
+                pf = pf2;
+                pf_lines = pf2_lines;
+                pf_done = pf2_lines = 0;
+            }
             size_t npf = pf_lines - pf_done < kk ? pf_lines - pf_done : kk;
             const char *pft = (const char *)pf + 64 * pf_done;
             pf_done += npf;
@@ -252,9 +260,7 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
             }
             phi_rows(k + c0 * d, nc, d, w->fk);
             add_col_sums(w->fk, nc, d, w->z);
-            mm(d, dv, nc / 2, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, pf1, n_pf1);
-            mm(d, dv, nc - nc / 2, w->fk + nc / 2 * d, 1, d, v + (c0 + nc / 2) * dv, dv, w->s, dv, true, NULL,
-               pf2, n_pf2);
+            mm(d, dv, nc, w->fk, 1, d, v + c0 * dv, dv, w->s, dv, true, NULL, pf1, n_pf1, pf2, n_pf2);
         }
         for (size_t c0 = 0; c0 < n; c0 += CH) {
             size_t nc = n - c0 < CH ? n - c0 : CH, pr = c0 + PFD * CH;
@@ -263,7 +269,7 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
             for (size_t r = 0; r < nc; r++)
                 w->den[r] = 1.0f / (dot(w->fq + r * d, w->z, d) + p->eps);
             mm(nc, dv, d, w->fq, d, 1, w->s, dv, o + c0 * dv, dv, false, w->den, pr < n ? q + pr * d : NULL,
-               rows_at(pr, n) * d * sizeof(float));
+               rows_at(pr, n) * d * sizeof(float), NULL, 0);
         }
         return;
     }
@@ -280,13 +286,13 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
         phi_rows(k + c0 * d, nc, d, w->fk);
         transpose_chunk(w->fk, nc, d, w->fkt);
         /* O_c = phi(Q_c) S first (the inter-chunk part), while the next Q_c comes in */
-        mm(nc, dv, d, w->fq, d, 1, w->s, dv, oc, dv, false, NULL, nn ? q + pr * d : NULL,
-           nn * d * sizeof(float));
+        mm(nc, dv, d, w->fq, d, 1, w->s, dv, oc, dv, false, NULL, nn ? q + pr * d : NULL, nn * d * sizeof(float), NULL,
+           0);
         /* A = phi(Q_c) phi(K_c)^T on the tiles that reach the diagonal or below it only:
          * a row tile [i, i + MR) needs columns < i + MR, so about half of A is computed */
         for (size_t i = 0; i < nc; i += MR) {
             size_t mr = nc - i < MR ? nc - i : MR, cols = (i + mr + 15) & ~(size_t)15;
-            mm(mr, cols, d, w->fq + i * d, d, 1, w->fkt, CC, w->a + i * CC, CC, false, NULL, NULL, 0);
+            mm(mr, cols, d, w->fq + i * d, d, 1, w->fkt, CC, w->a + i * CC, CC, false, NULL, NULL, 0, NULL, 0);
         }
         tril_row_sums(w->a, nc, w->den);
         for (size_t r = 0; r < nc; r++)
@@ -294,16 +300,11 @@ static void slice(const struct ab_linear_attn_args *p, size_t sl, const struct l
         /* O_c += tril(A) V_c, keys j < i + MR of each row tile (the rest of the row is 0) */
         for (size_t i = 0; i < nc; i += MR) {
             size_t mr = nc - i < MR ? nc - i : MR;
-            mm(mr, dv, i + mr, w->a + i * CC, CC, 1, vc, dv, oc + i * dv, dv, true, w->den + i, NULL, 0);
+            mm(mr, dv, i + mr, w->a + i * CC, CC, 1, vc, dv, oc + i * dv, dv, true, w->den + i, NULL, 0, NULL, 0);
         }
         add_col_sums(w->fk, nc, d, w->z);
-        if (nn) {
-            mm(d, dv, nc / 2, w->fk, 1, d, vc, dv, w->s, dv, true, NULL, k + pr * d, nn * d * sizeof(float));
-            mm(d, dv, nc - nc / 2, w->fk + nc / 2 * d, 1, d, vc + nc / 2 * dv, dv, w->s, dv, true, NULL,
-               v + pr * dv, nn * dv * sizeof(float));
-        } else {
-            mm(d, dv, nc, w->fk, 1, d, vc, dv, w->s, dv, true, NULL, NULL, 0);
-        }
+        mm(d, dv, nc, w->fk, 1, d, vc, dv, w->s, dv, true, NULL, nn ? k + pr * d : NULL, nn * d * sizeof(float),
+           nn ? v + pr * dv : NULL, nn * dv * sizeof(float));
     }
 }
 
