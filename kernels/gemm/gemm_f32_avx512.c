@@ -211,6 +211,41 @@ static void dot_kernel_rows(size_t mr, size_t k, const float *restrict a, size_t
 
 /* ---- driver ------------------------------------------------------------------------- */
 
+/*
+ * The next row panel of A (rows [0, mr) x [0, kc) of `a`, row stride lda) comes from
+ * L3 or DRAM as MR short streams the hardware prefetcher picks up too late, which made
+ * pack_a a few percent of the time. Its lines are prefetched here, a share before each
+ * micro-kernel call of the current row panel: all at once, they would fill the miss
+ * buffers and stall the micro-kernel instead.
+ */
+struct a_prefetch {
+    const float *a;
+    size_t lda, per_row, total, next, step;  /* lines per row, lines in all, next line, lines per call */
+};
+
+static inline void a_prefetch_some(struct a_prefetch *pf)
+{
+    size_t end = min_size(pf->next + pf->step, pf->total);
+    for (; pf->next < end; ++pf->next)
+        _mm_prefetch((const char *)(pf->a + (pf->next / pf->per_row) * pf->lda + (pf->next % pf->per_row) * 16),
+                     _MM_HINT_T0);
+}
+
+/* row_panel_times_block (see gemm_avx512_tile.h) with the next A panel prefetched. */
+static void row_panel_prefetching(size_t mr, size_t nc, size_t kc, const float *restrict ap, const float *restrict bp,
+                                  float *restrict crow, size_t ldc, const struct merge *mg, struct a_prefetch *pf)
+{
+    for (size_t j = 0; j < nc; j += NR) {
+        const float *panel = bp + (j / NR) * kc * NR;
+        size_t cols = min_size(NR, nc - j);
+        a_prefetch_some(pf);
+        if (mr == MR && cols == NR)
+            micro_kernel_full(kc, ap, panel, crow + j, ldc, mg);
+        else
+            micro_kernel_edge(mr, cols, kc, ap, panel, crow + j, ldc, mg);
+    }
+}
+
 /* One rectangular tile of C: rows [i0, i1), columns [j0, j1), j1 - j0 <= NC. */
 static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, size_t j0, size_t j1, float *ws)
 {
@@ -246,7 +281,17 @@ static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, siz
                                         crow + j, g->ldc, &mg);
                 continue;
             }
-            row_panel_times_block(mr, nc, kc, ap, bp, crow, g->ldc, &mg);
+            size_t next_mr = i + MR < i1 ? min_size(MR, i1 - i - MR) : 0;
+            size_t per_row = (kc + 15) / 16, n_calls = (nc + NR - 1) / NR;
+            struct a_prefetch pf = {
+                .a = g->a + (i + MR) * g->lda + p0,
+                .lda = g->lda,
+                .per_row = per_row,
+                .total = next_mr * per_row,
+                .next = 0,
+                .step = (next_mr * per_row + n_calls - 1) / n_calls,
+            };
+            row_panel_prefetching(mr, nc, kc, ap, bp, crow, g->ldc, &mg, &pf);
         }
     }
 }
