@@ -45,7 +45,11 @@
  * four equal tiles, no barrier inside the call). Not closed here: packing B from the
  * next k block while computing needs a second B block, which does not fit beside the
  * first in L2; a larger KC halves the C passes but (at the same L2 footprint) doubles
- * the A passes and was slower at 1 thread.
+ * the A passes and was slower at 1 thread. Sharing each packed B block between the
+ * threads, row panels handed out from a counter (one barrier per k block, so a thread
+ * slowed by the host cannot hold the other back), was slower too (0.71-0.79 of oneDNN
+ * against 0.79-0.98 for the tiles, 2 threads): half of every B block then has to
+ * cross from the other core's L2 while the micro-kernel streams it.
  *
  * The block sizes, the micro-kernel and the task loop live in gemm_avx512_tile.h, shared
  * with gemm_f16_f16c (FP16 widened to FP32 while packing into the same panels).
