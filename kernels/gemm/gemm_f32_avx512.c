@@ -1,15 +1,18 @@
 /*
  * gemm_f32_avx512.c - AVX-512 FP32 GEMM: C = alpha * A * op(B) + beta * C, row-major.
  *
- * Design (Goto/BLIS-style, tuned on a Zen 4 core: 1 zmm FMA per cycle, latency 4,
- * L1d 32 KB, L2 1 MB):
+ * Design (Goto/BLIS-style, first tuned on a Zen 4 core: 1 zmm FMA per cycle, latency 4,
+ * L1d 32 KB, L2 1 MB; block sizes re-measured on Zen 5, see gemm_avx512_tile.h):
  *   - k is cut into blocks of KC; for every k block a block of op(B) (kc x up to NC
  *     columns) is packed into panels of NR = 64 columns, [kk][NR], zero-padded, so the
  *     micro-kernel reads it with aligned full-width loads. It stays in L2 while every
  *     row panel of A streams past it.
  *   - A is packed MR = 6 rows at a time, each row kc floats long at a fixed stride: a
  *     plain copy (no transpose), small enough to stay in L1 while the micro-kernel
- *     walks the whole B block.
+ *     walks the whole B block. The source lines of the next row panel are prefetched
+ *     a share before each micro-kernel call of the current one: six 1 KB row pieces,
+ *     each in its own page when lda >= 1024, are not picked up by the hardware
+ *     prefetcher, and pack_a waited on L3/DRAM for them.
  *   - The micro-kernel keeps a 6 x 64 tile of C in 24 zmm accumulators: per k step
  *     4 loads of B, 6 broadcasts of A, 24 FMAs, enough independent chains to cover the
  *     FMA latency. Edges use kernels instantiated for 1..6 rows x 1..4 vectors, with
@@ -26,6 +29,27 @@
  * share), each tile runs the whole k loop with its own packing buffers. Every element
  * of C is summed in the same order (k blocks in order, k ascending within a block)
  * whatever the tiling, so results do not depend on the thread count.
+ *
+ * Where the time goes (Zen 5 VM, 2026-12-02, rdtsc around the phases of run_tile in a
+ * temporary build; the machine was busy, so shares, not rates): at 1 thread about 95%
+ * of a thread's time is in the micro-kernel, packing B 1.5-2.5% (a serial phase at the
+ * start of every k block: 512 KB read from L3/DRAM with the FMA units idle), packing A
+ * 1-1.7% (3.7-5.8% before the prefetch above). The micro-kernel's inner loop is 4
+ * aligned loads, 6 broadcasts and 24 FMAs with no spills; its losses are the B panel
+ * streamed from L2 (4 lines per 12 cycles) and the C merge once per KC steps. Against
+ * oneDNN's sgemm in the same run: 0.97-0.98 at 1024^3 and 0.91-0.93 at 2048^3, 1
+ * thread. At 2 threads the per-thread rate falls further than oneDNN's (ours ~1.65x
+ * from 1 to 2 threads, oneDNN ~1.85x) with the same packing shares, so the loss is in
+ * the micro-kernel's memory side - both cores streaming C (k / KC passes over C) and
+ * A (n / NC passes) through the shared L3 and DRAM - not in the task split (two or
+ * four equal tiles, no barrier inside the call). Not closed here: packing B from the
+ * next k block while computing needs a second B block, which does not fit beside the
+ * first in L2; a larger KC halves the C passes but (at the same L2 footprint) doubles
+ * the A passes and was slower at 1 thread. Sharing each packed B block between the
+ * threads, row panels handed out from a counter (one barrier per k block, so a thread
+ * slowed by the host cannot hold the other back), was slower too (0.71-0.79 of oneDNN
+ * against 0.79-0.98 for the tiles, 2 threads): half of every B block then has to
+ * cross from the other core's L2 while the micro-kernel streams it.
  *
  * The block sizes, the micro-kernel and the task loop live in gemm_avx512_tile.h, shared
  * with gemm_f16_f16c (FP16 widened to FP32 while packing into the same panels).
@@ -211,6 +235,41 @@ static void dot_kernel_rows(size_t mr, size_t k, const float *restrict a, size_t
 
 /* ---- driver ------------------------------------------------------------------------- */
 
+/*
+ * The next row panel of A (rows [0, mr) x [0, kc) of `a`, row stride lda) comes from
+ * L3 or DRAM as MR short streams the hardware prefetcher picks up too late, which made
+ * pack_a a few percent of the time. Its lines are prefetched here, a share before each
+ * micro-kernel call of the current row panel: all at once, they would fill the miss
+ * buffers and stall the micro-kernel instead.
+ */
+struct a_prefetch {
+    const float *a;
+    size_t lda, per_row, total, next, step;  /* lines per row, lines in all, next line, lines per call */
+};
+
+static inline void a_prefetch_some(struct a_prefetch *pf)
+{
+    size_t end = min_size(pf->next + pf->step, pf->total);
+    for (; pf->next < end; ++pf->next)
+        _mm_prefetch((const char *)(pf->a + (pf->next / pf->per_row) * pf->lda + (pf->next % pf->per_row) * 16),
+                     _MM_HINT_T0);
+}
+
+/* row_panel_times_block (see gemm_avx512_tile.h) with the next A panel prefetched. */
+static void row_panel_prefetching(size_t mr, size_t nc, size_t kc, const float *restrict ap, const float *restrict bp,
+                                  float *restrict crow, size_t ldc, const struct merge *mg, struct a_prefetch *pf)
+{
+    for (size_t j = 0; j < nc; j += NR) {
+        const float *panel = bp + (j / NR) * kc * NR;
+        size_t cols = min_size(NR, nc - j);
+        a_prefetch_some(pf);
+        if (mr == MR && cols == NR)
+            micro_kernel_full(kc, ap, panel, crow + j, ldc, mg);
+        else
+            micro_kernel_edge(mr, cols, kc, ap, panel, crow + j, ldc, mg);
+    }
+}
+
 /* One rectangular tile of C: rows [i0, i1), columns [j0, j1), j1 - j0 <= NC. */
 static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, size_t j0, size_t j1, float *ws)
 {
@@ -246,7 +305,17 @@ static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, siz
                                         crow + j, g->ldc, &mg);
                 continue;
             }
-            row_panel_times_block(mr, nc, kc, ap, bp, crow, g->ldc, &mg);
+            size_t next_mr = i + MR < i1 ? min_size(MR, i1 - i - MR) : 0;
+            size_t per_row = (kc + 15) / 16, n_calls = (nc + NR - 1) / NR;
+            struct a_prefetch pf = {
+                .a = g->a + (i + MR) * g->lda + p0,
+                .lda = g->lda,
+                .per_row = per_row,
+                .total = next_mr * per_row,
+                .next = 0,
+                .step = (next_mr * per_row + n_calls - 1) / n_calls,
+            };
+            row_panel_prefetching(mr, nc, kc, ap, bp, crow, g->ldc, &mg, &pf);
         }
     }
 }
