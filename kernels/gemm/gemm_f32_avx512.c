@@ -308,7 +308,7 @@ static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, siz
             size_t next_mr = i + MR < i1 ? min_size(MR, i1 - i - MR) : 0;
             size_t per_row = (kc + 15) / 16, n_calls = (nc + NR - 1) / NR;
             struct a_prefetch pf = {
-                .a = g->a + (i + MR) * g->lda + p0,
+                .a = next_mr ? g->a + (i + MR) * g->lda + p0 : g->a, /* no pointer past A */
                 .lda = g->lda,
                 .per_row = per_row,
                 .total = next_mr * per_row,
