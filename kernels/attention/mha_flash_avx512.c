@@ -228,17 +228,27 @@ static void scores(size_t nc, int nvq, size_t d, const float *k, const struct ti
     }
 }
 
-static void pv(size_t nc, size_t nr, size_t d, const float *v, const struct tile_ws *w)
+/*
+ * On a tile straddling the causal diagonal (diag), rows r0..r0+mr-1 see only the keys
+ * idx[c] <= diag_base + r0 + mr - 1, a prefix of the tile since idx is increasing: P is
+ * exactly 0 beyond it, so those keys are skipped (half the diagonal tile's P V work).
+ */
+static void pv(size_t nc, size_t nr, size_t d, const float *v, const struct tile_ws *w, bool diag,
+               int64_t diag_base)
 {
     for (size_t col = 0; col < d; col += 16 * NVMAX) {
         int nv = (int)((d - col) / 16 < NVMAX ? (d - col) / 16 : NVMAX);
         for (size_t r0 = 0; r0 < nr; r0 += MR) {
             int mr = (int)(nr - r0 < MR ? nr - r0 : MR);
+            size_t ncr = nc;
+            if (diag)
+                while (ncr > 0 && (int64_t)w->idx[ncr - 1] - diag_base > (int64_t)(r0 + (size_t)mr - 1))
+                    ncr--;
             const float *st = w->st + r0;
             float *acc = w->acc + r0 * d + col;
             const float *alpha = w->alpha + r0;
             switch (mr * 8 + nv) {
-                ALL_CASES(CALL_PV, nc, d, st, w->idx, v + col, acc, alpha, w->rescale)
+                ALL_CASES(CALL_PV, ncr, d, st, w->idx, v + col, acc, alpha, w->rescale)
             default:
                 break;
             }
@@ -291,14 +301,17 @@ static void block(const struct ab_mha_args *a, size_t b, size_t h, size_t qb, st
 
     /* Base-2 scores: exp(scale s) = 2^(scale log2(e) s), so the softmax needs exp2 only. */
     const float qscale = a->scale * 1.44269504088896341f;
-    for (size_t r = 0; r < (size_t)nvq * 16; r++) {
-        if (r < nr)
-            for (size_t p = 0; p < d; p++)
-                w->qt[p * BR + r] = qscale * q[r * d + p];
-        else
-            for (size_t p = 0; p < d; p++)
-                w->qt[p * BR + r] = 0.0f;
-    }
+    /* 16 x 16 transposes: a scalar strided loop here cost a few % of a short causal block. */
+    const __m512 qs = _mm512_set1_ps(qscale);
+    for (size_t r0 = 0; r0 < (size_t)nvq * 16; r0 += 16)
+        for (size_t p0 = 0; p0 < d; p0 += 16) {
+            __m512 t[16];
+            for (size_t r = 0; r < 16; r++)
+                t[r] = r0 + r < nr ? _mm512_mul_ps(qs, _mm512_loadu_ps(q + (r0 + r) * d + p0)) : _mm512_setzero_ps();
+            ab__transpose16_ps(t);
+            for (size_t p = 0; p < 16; p++)
+                _mm512_store_ps(w->qt + (p0 + p) * BR + r0, t[p]);
+        }
     for (size_t r = 0; r < BR; r++) {
         w->m[r] = -INFINITY;
         w->l[r] = 0.0f;
@@ -322,9 +335,10 @@ static void block(const struct ab_mha_args *a, size_t b, size_t h, size_t qb, st
         if (nc == 0)
             break;
         int64_t diag_base = (int64_t)i0 + off;
-        scores(nc, nvq, d, k, w, a->causal && (int64_t)w->idx[nc - 1] - diag_base > 0, diag_base);
+        bool diag = a->causal && (int64_t)w->idx[nc - 1] - diag_base > 0;
+        scores(nc, nvq, d, k, w, diag, diag_base);
         softmax_update(nc, nvq, w);
-        pv(nc, nr, d, v, w);
+        pv(nc, nr, d, v, w, diag, diag_base);
     }
 
     for (size_t r = 0; r < nr; r++) {
