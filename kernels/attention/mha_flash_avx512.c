@@ -26,7 +26,8 @@
  *     writes exact zeros.
  *   - Causal (bottom-right): the key range of a block stops at the last row's limit,
  *     so tiles above the diagonal are never touched; on tiles straddling it the score
- *     epilogue sets -inf lanes, and each 6-row group of P V stops at its last allowed key.
+ *     epilogue sets -inf lanes (zmm of rows masked for a whole 6-key group are not
+ *     computed), and each 6-row group of P V stops at its last allowed key.
  *   - Threads: items in (batch, head) order, query blocks inside a head in decreasing
  *     causal work, handed out dynamically one at a time: the blocks of a head share K/V
  *     in cache, and the list ends with the lightest items, which balances causal work.
@@ -40,10 +41,10 @@
  * (isolated: ~96%), the softmax pass (load, 2^x, store, sum) is ~6% of the time
  * (~1.3 ns per 16 scores; its FADD-pipe ops bound it as much as its FMAs, so moving
  * rint or 2^n to integer/FADD ops measured slower). BC = 64 or 96 and a software
- * prefetch of K measured no different. Causal loses a further ~8-10% at n = 1024: the
- * diagonal tiles' masked half of the score GEMM, and per-block costs over short blocks.
- * Not tried: computing 2^x inside the score epilogue with a stale max (to hide its
- * FADD-pipe ops under the FMAs), and skipping fully masked zmm in diagonal score tiles.
+ * prefetch of K measured no different. Causal loses a further ~5-8% at n = 1024: the
+ * diagonal tiles' masked lanes inside computed zmm, and per-block costs over short
+ * blocks (half the blocks see <= 512 keys). Not tried: computing 2^x inside the score
+ * epilogue with a stale max (to hide its FADD-pipe ops under the FMAs).
  *
  * Assumes: d is a multiple of 16 (supports() checks it; d <= 512); 64-byte aligned
  * workspace of workspace_bytes(shape, n_threads).
@@ -226,19 +227,34 @@ static ALWAYS_INLINE void pv_tile(int mr, int nv, size_t nc, size_t d, const flo
     score_tile(MRV, NVV, d, k, idx, qt, st, mb, diag, base)
 #define CALL_PV(MRV, NVV, nc, d, st, idx, vcol, acc, alpha, rs) pv_tile(MRV, NVV, nc, d, st, idx, vcol, acc, alpha, rs)
 
-/* Scores of the tile into st, its row max into mb; diag, diag_base: see score_tile. */
+/*
+ * Scores of the tile into st, its row max into mb; diag, diag_base: see score_tile. On a
+ * diagonal tile, the first v0 zmm of rows are masked for every key of a 6-key group
+ * (the group's first key, the smallest, already masks rows < 16 v0): they are set to
+ * -inf without being computed, and the register tile covers the other nvq - v0.
+ */
 static void scores(size_t nc, int nvq, size_t d, const float *k, const struct tile_ws *w, bool diag,
                    int64_t diag_base)
 {
+    const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
     for (int v = 0; v < nvq; v++)
-        _mm512_store_ps(w->mb + 16 * v, _mm512_set1_ps(-INFINITY));
+        _mm512_store_ps(w->mb + 16 * v, neg_inf);
     for (size_t c0 = 0; c0 < nc; c0 += MR) {
         int mr = (int)(nc - c0 < MR ? nc - c0 : MR);
         const uint32_t *idx = w->idx + c0;
         float *st = w->st + c0 * BR;
-        switch (mr * 8 + nvq) {
-            ALL_CASES(CALL_SCORE, d, k, idx, w->qt, st, w->mb, diag, diag_base)
-        default:
+        int v0 = 0;
+        if (diag) {
+            int64_t t = (int64_t)idx[0] - diag_base;
+            v0 = t <= 0 ? 0 : (int)(t / 16 < nvq ? t / 16 : nvq);
+            for (int i = 0; i < mr; i++)
+                for (int v = 0; v < v0; v++)
+                    _mm512_store_ps(st + (size_t)i * BR + 16 * v, neg_inf);
+        }
+        switch (mr * 8 + (nvq - v0)) {
+            ALL_CASES(CALL_SCORE, d, k, idx, w->qt + 16 * v0, st + 16 * v0, w->mb + 16 * v0, diag,
+                      diag_base + 16 * v0)
+        default: /* v0 == nvq: the whole group is masked */
             break;
         }
     }
