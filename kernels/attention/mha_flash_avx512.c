@@ -2,32 +2,49 @@
  * mha_flash_avx512.c - flash-style exact attention (FlashAttention-2 online softmax)
  * with AVX-512: tiled, no n x n buffer, workspace proportional to one tile per thread.
  *
- * Design (Zen 4: 1 zmm FMA per cycle, 2 loads per cycle, L1d 32 KB, L2 1 MB):
+ * Design (tuned on Zen 5: 2 zmm FMA pipes + 2 FADD pipes, L1d 48 KB, L2 1 MB):
  *   - Work item = (batch, head, block of BR = 64 query rows). The block's Q is packed
- *     once, transposed and pre-scaled: qt[p][r] = scale * Q[i0 + r][p], so the 64 query
- *     rows of the block lie along the vector lanes (4 zmm).
+ *     once by 16 x 16 transposes, pre-scaled by scale * log2(e): qt[p][r] =
+ *     scale log2(e) Q[i0 + r][p], so the 64 query rows of the block lie along the vector
+ *     lanes (4 zmm) and scores are in base 2 (the softmax needs 2^x, not e^x).
  *   - Keys are taken BC = 128 at a time; with a key padding mask, masked keys are
  *     skipped while the tile is gathered (idx[] holds the key rows), so they are never
  *     read and never multiplied: a tile is BC *allowed* keys.
  *   - Scores are computed transposed, st[c][r] = k_c . qt[:, r], by a 6-key x 4-zmm
  *     register tile (24 accumulators, K rows broadcast straight from memory, no K
  *     packing). Consequence: the softmax statistics of the 64 rows are lane-wise
- *     ("vertical") max / exp / sum over the tile's rows - no horizontal reductions.
+ *     ("vertical") max / exp / sum over the tile's rows - no horizontal reductions. The
+ *     tile's epilogue applies the causal mask and takes the tile max from the registers.
  *   - Online softmax per lane: m_new = max(m, tile max); mu = m_new, or 0 when m_new is
- *     -inf (everything masked so far: avoids -inf - -inf); alpha = exp(m - mu);
- *     P = exp(S - mu) (exactly 0 for masked scores); l = alpha l + sum P.
+ *     -inf (everything masked so far: avoids -inf - -inf); alpha = 2^(m - mu);
+ *     P = 2^(S - mu) (exactly 0 for masked scores); l = alpha l + sum P. 2^x is
+ *     exp2_softmax: 5 FMAs + vscalefps + 4 FADD-pipe ops per 16 scores.
  *   - acc[r][:] = alpha_r acc[r][:] + sum_c P[c][r] V[idx c][:] by a 6-row x 4-zmm
  *     register tile (P broadcast from st, V rows loaded along d), the rescale folded
- *     into the accumulator load. Division by l once at the end (FA-2); l == 0 (no key
- *     allowed) writes exact zeros.
+ *     into the accumulator load and skipped when no row max rose in the tile (alpha is
+ *     then exactly 1). Division by l once at the end (FA-2); l == 0 (no key allowed)
+ *     writes exact zeros.
  *   - Causal (bottom-right): the key range of a block stops at the last row's limit,
- *     so tiles above the diagonal are never touched; tiles straddling it get -inf
- *     lane masks.
+ *     so tiles above the diagonal are never touched; on tiles straddling it the score
+ *     epilogue sets -inf lanes (zmm of rows masked for a whole 6-key group are not
+ *     computed), and each 6-row group of P V stops at its last allowed key.
  *   - Threads: items in (batch, head) order, query blocks inside a head in decreasing
  *     causal work, handed out dynamically one at a time: the blocks of a head share K/V
  *     in cache, and the list ends with the lightest items, which balances causal work.
  *     The tiling does not depend on the thread count, so results are identical for any
  *     number of threads.
+ *
+ * Where the time goes (heads 16, d 64, n 1024, 1 thread, Zen 5 VM, 2026-12-02): per 16
+ * (query, key) pairs the ideal is 128 zmm FMAs = 64 cycles on 2 FMA pipes. Measured
+ * ~80% of the FP32 probe non-causal. Removing one phase at a time: the score GEMM runs
+ * at ~81% of the FMA peak (its 6x4 loop in isolation, data in L1: ~96%), P V at ~87%
+ * (isolated: ~96%), the softmax pass (load, 2^x, store, sum) is ~6% of the time
+ * (~1.3 ns per 16 scores; its FADD-pipe ops bound it as much as its FMAs, so moving
+ * rint or 2^n to integer/FADD ops measured slower). BC = 64 or 96 and a software
+ * prefetch of K measured no different. Causal loses a further ~5-8% at n = 1024: the
+ * diagonal tiles' masked lanes inside computed zmm, and per-block costs over short
+ * blocks (half the blocks see <= 512 keys). Not tried: computing 2^x inside the score
+ * epilogue with a stale max (to hide its FADD-pipe ops under the FMAs).
  *
  * Assumes: d is a multiple of 16 (supports() checks it; d <= 512); 64-byte aligned
  * workspace of workspace_bytes(shape, n_threads).
@@ -65,7 +82,7 @@ static size_t per_thread_bytes(size_t d)
     return align64(d * BR * sizeof(float))      /* qt */
            + align64(BC * BR * sizeof(float))   /* st: scores, then probabilities */
            + align64(BR * d * sizeof(float))    /* acc */
-           + 3 * align64(BR * sizeof(float))    /* m, l, alpha */
+           + 4 * align64(BR * sizeof(float))    /* m, l, alpha, mb */
            + align64(BC * sizeof(uint32_t));    /* idx */
 }
 
@@ -81,13 +98,54 @@ static bool flash_supports(const struct ab_shape *shape)
 }
 
 struct tile_ws {
-    float *qt, *st, *acc, *m, *l, *alpha;
+    float *qt, *st, *acc, *m, *l, *alpha, *mb;
     uint32_t *idx;
+    bool rescale; /* some row's max rose in this tile: acc must be multiplied by alpha */
 };
 
-/* st[c][0:16 nv] = K[idx c] . qt for c < mr (mr, nv compile-time after inlining). */
+/*
+ * 2^x for the softmax's x = s - mu <= 0 (scores are in base-2 units: Q is pre-scaled by
+ * log2 e), cheaper than ab__exp_ps because the range reduction is exact (r = x - rint(x),
+ * no Cody-Waite) and the clamp is one-sided: 6 FMA-pipe ops (5 FMAs and vscalefps) per 16
+ * scores instead of 11. Degree-5 polynomial for 2^r on |r| <= 1/2 fitted for relative
+ * error (9e-8, about 2e-7 evaluated in FP32), constant term exactly 1 so 2^0 == 1.
+ * x = -inf (masked score, or an empty row's alpha) is clamped to -200 and 2^-200 rounds
+ * to exactly 0 in vscalefps; NaN passes the clamp (vmaxps returns its second operand)
+ * and stays NaN. x in (-150, -126) gives a denormal P, harmless.
+ */
+static ALWAYS_INLINE __m512 exp2_softmax(__m512 x)
+{
+    x = _mm512_max_ps(_mm512_set1_ps(-200.0f), x);
+    __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_sub_ps(x, n);
+    __m512 p = _mm512_set1_ps(1.326472266e-03f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(9.671513923e-03f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.550733581e-02f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(2.402224243e-01f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(6.931470037e-01f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+/* Lanes r < t of a 16-lane group starting at row r0 (t relative to the block). */
+static __mmask16 rows_below(int64_t t, int64_t r0)
+{
+    int64_t n = t - r0;
+    if (n <= 0)
+        return 0;
+    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+}
+
+/*
+ * st[c][0:16 nv] = K[idx c] . qt for c < mr (mr, nv compile-time after inlining), and the
+ * tile max mb updated from the registers, which saves the softmax a pass over st. On a
+ * tile straddling the causal diagonal (diag: key idx c is masked for rows r < idx c - diag_base)
+ * the masked scores become -inf before the max: a masked score must never raise mu, or a
+ * huge masked logit could underflow every allowed P of its row.
+ */
 static ALWAYS_INLINE void score_tile(int mr, int nv, size_t d, const float *restrict k, const uint32_t *idx,
-                                     const float *restrict qt, float *restrict st)
+                                     const float *restrict qt, float *restrict st, float *restrict mb, bool diag,
+                                     int64_t diag_base)
 {
     const float *kr[MR];
     __m512 c[MR][NVMAX];
@@ -106,6 +164,20 @@ static ALWAYS_INLINE void score_tile(int mr, int nv, size_t d, const float *rest
                 c[i][v] = _mm512_fmadd_ps(a, b[v], c[i][v]);
         }
     }
+    if (diag) {
+        const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
+        for (int i = 0; i < mr; i++) {
+            int64_t t = (int64_t)idx[i] - diag_base; /* rows r < t masked */
+            for (int v = 0; v < nv; v++)
+                c[i][v] = _mm512_mask_mov_ps(c[i][v], rows_below(t, 16 * v), neg_inf);
+        }
+    }
+    for (int v = 0; v < nv; v++) {
+        __m512 mx = _mm512_load_ps(mb + 16 * v);
+        for (int i = 0; i < mr; i++)
+            mx = _mm512_max_ps(c[i][v], mx); /* a NaN score is dropped here; its P is NaN */
+        _mm512_store_ps(mb + 16 * v, mx);
+    }
     for (int i = 0; i < mr; i++)
         for (int v = 0; v < nv; v++)
             _mm512_store_ps(st + (size_t)i * BR + 16 * v, c[i][v]);
@@ -114,13 +186,16 @@ static ALWAYS_INLINE void score_tile(int mr, int nv, size_t d, const float *rest
 /* acc[i][0:16 nv] = alpha_i acc[i] + sum_c st[c][i] V[idx c][col..] for rows i < mr. */
 static ALWAYS_INLINE void pv_tile(int mr, int nv, size_t nc, size_t d, const float *restrict st,
                                   const uint32_t *idx, const float *restrict vcol, float *restrict acc,
-                                  const float *restrict alpha)
+                                  const float *restrict alpha, bool rescale)
 {
     __m512 c[MR][NVMAX];
     for (int i = 0; i < mr; i++) {
         __m512 al = _mm512_set1_ps(alpha[i]);
-        for (int v = 0; v < nv; v++)
-            c[i][v] = _mm512_mul_ps(_mm512_load_ps(acc + (size_t)i * d + 16 * v), al);
+        for (int v = 0; v < nv; v++) {
+            c[i][v] = _mm512_load_ps(acc + (size_t)i * d + 16 * v);
+            if (rescale)
+                c[i][v] = _mm512_mul_ps(c[i][v], al);
+        }
     }
     for (size_t cc = 0; cc < nc; cc++) {
         const float *vr = vcol + (size_t)idx[cc] * d;
@@ -148,34 +223,64 @@ static ALWAYS_INLINE void pv_tile(int mr, int nv, size_t nc, size_t d, const flo
     NV_CASES(F, 1, __VA_ARGS__) NV_CASES(F, 2, __VA_ARGS__) NV_CASES(F, 3, __VA_ARGS__)                       \
     NV_CASES(F, 4, __VA_ARGS__) NV_CASES(F, 5, __VA_ARGS__) NV_CASES(F, 6, __VA_ARGS__)
 
-#define CALL_SCORE(MRV, NVV, d, k, idx, qt, st) score_tile(MRV, NVV, d, k, idx, qt, st)
-#define CALL_PV(MRV, NVV, nc, d, st, idx, vcol, acc, alpha) pv_tile(MRV, NVV, nc, d, st, idx, vcol, acc, alpha)
+#define CALL_SCORE(MRV, NVV, d, k, idx, qt, st, mb, diag, base)                                              \
+    score_tile(MRV, NVV, d, k, idx, qt, st, mb, diag, base)
+#define CALL_PV(MRV, NVV, nc, d, st, idx, vcol, acc, alpha, rs) pv_tile(MRV, NVV, nc, d, st, idx, vcol, acc, alpha, rs)
 
-static void scores(size_t nc, int nvq, size_t d, const float *k, const struct tile_ws *w)
+/*
+ * Scores of the tile into st, its row max into mb; diag, diag_base: see score_tile. On a
+ * diagonal tile, the first v0 zmm of rows are masked for every key of a 6-key group
+ * (the group's first key, the smallest, already masks rows < 16 v0): they are set to
+ * -inf without being computed, and the register tile covers the other nvq - v0.
+ */
+static void scores(size_t nc, int nvq, size_t d, const float *k, const struct tile_ws *w, bool diag,
+                   int64_t diag_base)
 {
+    const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
+    for (int v = 0; v < nvq; v++)
+        _mm512_store_ps(w->mb + 16 * v, neg_inf);
     for (size_t c0 = 0; c0 < nc; c0 += MR) {
         int mr = (int)(nc - c0 < MR ? nc - c0 : MR);
         const uint32_t *idx = w->idx + c0;
         float *st = w->st + c0 * BR;
-        switch (mr * 8 + nvq) {
-            ALL_CASES(CALL_SCORE, d, k, idx, w->qt, st)
-        default:
+        int v0 = 0;
+        if (diag) {
+            int64_t t = (int64_t)idx[0] - diag_base;
+            v0 = t <= 0 ? 0 : (int)(t / 16 < nvq ? t / 16 : nvq);
+            for (int i = 0; i < mr; i++)
+                for (int v = 0; v < v0; v++)
+                    _mm512_store_ps(st + (size_t)i * BR + 16 * v, neg_inf);
+        }
+        switch (mr * 8 + (nvq - v0)) {
+            ALL_CASES(CALL_SCORE, d, k, idx, w->qt + 16 * v0, st + 16 * v0, w->mb + 16 * v0, diag,
+                      diag_base + 16 * v0)
+        default: /* v0 == nvq: the whole group is masked */
             break;
         }
     }
 }
 
-static void pv(size_t nc, size_t nr, size_t d, const float *v, const struct tile_ws *w)
+/*
+ * On a tile straddling the causal diagonal (diag), rows r0..r0+mr-1 see only the keys
+ * idx[c] <= diag_base + r0 + mr - 1, a prefix of the tile since idx is increasing: P is
+ * exactly 0 beyond it, so those keys are skipped (half the diagonal tile's P V work).
+ */
+static void pv(size_t nc, size_t nr, size_t d, const float *v, const struct tile_ws *w, bool diag,
+               int64_t diag_base)
 {
     for (size_t col = 0; col < d; col += 16 * NVMAX) {
         int nv = (int)((d - col) / 16 < NVMAX ? (d - col) / 16 : NVMAX);
         for (size_t r0 = 0; r0 < nr; r0 += MR) {
             int mr = (int)(nr - r0 < MR ? nr - r0 : MR);
+            size_t ncr = nc;
+            if (diag)
+                while (ncr > 0 && (int64_t)w->idx[ncr - 1] - diag_base > (int64_t)(r0 + (size_t)mr - 1))
+                    ncr--;
             const float *st = w->st + r0;
             float *acc = w->acc + r0 * d + col;
             const float *alpha = w->alpha + r0;
             switch (mr * 8 + nv) {
-                ALL_CASES(CALL_PV, nc, d, st, w->idx, v + col, acc, alpha)
+                ALL_CASES(CALL_PV, ncr, d, st, w->idx, v + col, acc, alpha, w->rescale)
             default:
                 break;
             }
@@ -183,30 +288,18 @@ static void pv(size_t nc, size_t nr, size_t d, const float *v, const struct tile
     }
 }
 
-/* Lanes r < t of a 16-lane group starting at row r0 (t relative to the block). */
-static __mmask16 rows_below(int64_t t, int64_t r0)
-{
-    int64_t n = t - r0;
-    if (n <= 0)
-        return 0;
-    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
-}
-
 /* Online softmax update of the block over one tile of nc keys (see the file comment). */
-static void softmax_update(size_t nc, int nvq, const struct tile_ws *w)
+static void softmax_update(size_t nc, int nvq, struct tile_ws *w)
 {
     const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
-    __m512 mb[NVMAX], mu[NVMAX], sum[NVMAX];
-    for (int v = 0; v < nvq; v++)
-        mb[v] = neg_inf;
-    for (size_t c = 0; c < nc; c++)
-        for (int v = 0; v < nvq; v++)
-            mb[v] = _mm512_max_ps(_mm512_load_ps(w->st + c * BR + 16 * v), mb[v]);
+    __m512 mu[NVMAX], sum[NVMAX];
+    __mmask16 rose = 0;
     for (int v = 0; v < nvq; v++) {
         __m512 mo = _mm512_load_ps(w->m + 16 * v);
-        __m512 mn = _mm512_max_ps(mb[v], mo);
+        __m512 mn = _mm512_max_ps(_mm512_load_ps(w->mb + 16 * v), mo);
+        rose |= _mm512_cmp_ps_mask(mn, mo, _CMP_NEQ_UQ);
         mu[v] = _mm512_mask_mov_ps(mn, _mm512_cmp_ps_mask(mn, neg_inf, _CMP_EQ_OQ), _mm512_setzero_ps());
-        __m512 al = ab__exp_ps(_mm512_sub_ps(mo, mu[v]));
+        __m512 al = exp2_softmax(_mm512_sub_ps(mo, mu[v]));
         _mm512_store_ps(w->m + 16 * v, mn);
         _mm512_store_ps(w->alpha + 16 * v, al);
         _mm512_store_ps(w->l + 16 * v, _mm512_mul_ps(al, _mm512_load_ps(w->l + 16 * v)));
@@ -215,16 +308,18 @@ static void softmax_update(size_t nc, int nvq, const struct tile_ws *w)
     for (size_t c = 0; c < nc; c++) {
         for (int v = 0; v < nvq; v++) {
             float *s = w->st + c * BR + 16 * v;
-            __m512 p = ab__exp_ps(_mm512_sub_ps(_mm512_load_ps(s), mu[v]));
+            __m512 p = exp2_softmax(_mm512_sub_ps(_mm512_load_ps(s), mu[v]));
             _mm512_store_ps(s, p);
             sum[v] = _mm512_add_ps(sum[v], p);
         }
     }
     for (int v = 0; v < nvq; v++)
         _mm512_store_ps(w->l + 16 * v, _mm512_add_ps(_mm512_load_ps(w->l + 16 * v), sum[v]));
+    /* Unchanged maxima give alpha == 1 exactly: the P V pass then skips the multiply. */
+    w->rescale = rose != 0;
 }
 
-static void block(const struct ab_mha_args *a, size_t b, size_t h, size_t qb, const struct tile_ws *w)
+static void block(const struct ab_mha_args *a, size_t b, size_t h, size_t qb, struct tile_ws *w)
 {
     size_t d = a->d, n_q = a->n_q, n_kv = a->n_kv;
     size_t g = h / (a->heads_q / a->heads_kv);
@@ -236,14 +331,19 @@ static void block(const struct ab_mha_args *a, size_t b, size_t h, size_t qb, co
     const uint8_t *mask = a->key_mask ? a->key_mask + b * n_kv : NULL;
     float *out = a->out + ((b * a->heads_q + h) * n_q + i0) * d;
 
-    for (size_t r = 0; r < (size_t)nvq * 16; r++) {
-        if (r < nr)
-            for (size_t p = 0; p < d; p++)
-                w->qt[p * BR + r] = a->scale * q[r * d + p];
-        else
-            for (size_t p = 0; p < d; p++)
-                w->qt[p * BR + r] = 0.0f;
-    }
+    /* Base-2 scores: exp(scale s) = 2^(scale log2(e) s), so the softmax needs exp2 only. */
+    const float qscale = a->scale * 1.44269504088896341f;
+    /* 16 x 16 transposes: a scalar strided loop here cost a few % of a short causal block. */
+    const __m512 qs = _mm512_set1_ps(qscale);
+    for (size_t r0 = 0; r0 < (size_t)nvq * 16; r0 += 16)
+        for (size_t p0 = 0; p0 < d; p0 += 16) {
+            __m512 t[16];
+            for (size_t r = 0; r < 16; r++)
+                t[r] = r0 + r < nr ? _mm512_mul_ps(qs, _mm512_loadu_ps(q + (r0 + r) * d + p0)) : _mm512_setzero_ps();
+            ab__transpose16_ps(t);
+            for (size_t p = 0; p < 16; p++)
+                _mm512_store_ps(w->qt + (p0 + p) * BR + r0, t[p]);
+        }
     for (size_t r = 0; r < BR; r++) {
         w->m[r] = -INFINITY;
         w->l[r] = 0.0f;
@@ -266,22 +366,11 @@ static void block(const struct ab_mha_args *a, size_t b, size_t h, size_t qb, co
         }
         if (nc == 0)
             break;
-        scores(nc, nvq, d, k, w);
-        if (a->causal && (int64_t)w->idx[nc - 1] - (int64_t)i0 - off > 0) {
-            const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
-            for (size_t c = nc; c-- > 0;) {
-                int64_t t = (int64_t)w->idx[c] - (int64_t)i0 - off; /* rows r < t masked */
-                if (t <= 0)
-                    break;
-                for (int vv = 0; vv < nvq; vv++) {
-                    __mmask16 km = rows_below(t, 16 * vv);
-                    float *s = w->st + c * BR + 16 * vv;
-                    _mm512_store_ps(s, _mm512_mask_mov_ps(_mm512_load_ps(s), km, neg_inf));
-                }
-            }
-        }
+        int64_t diag_base = (int64_t)i0 + off;
+        bool diag = a->causal && (int64_t)w->idx[nc - 1] - diag_base > 0;
+        scores(nc, nvq, d, k, w, diag, diag_base);
         softmax_update(nc, nvq, w);
-        pv(nc, nr, d, v, w);
+        pv(nc, nr, d, v, w, diag, diag_base);
     }
 
     for (size_t r = 0; r < nr; r++) {
@@ -300,7 +389,7 @@ static void block(const struct ab_mha_args *a, size_t b, size_t h, size_t qb, co
 
 /* Work item t: one (batch, head) pair's query block; causal runs take the longest
  * (last) blocks first so the dynamic schedule ends evenly. */
-static void item(const struct ab_mha_args *a, int64_t t, size_t n_qb, bool causal, const struct tile_ws *w)
+static void item(const struct ab_mha_args *a, int64_t t, size_t n_qb, bool causal, struct tile_ws *w)
 {
     size_t bh = (size_t)t / n_qb, qi = (size_t)t % n_qb;
     size_t qb = causal ? n_qb - 1 - qi : qi;
@@ -344,6 +433,9 @@ static enum ab_status mha_flash_avx512(const struct ab_mha_args *a, const struct
         p += align64(BR * sizeof(float));
         w.alpha = (float *)p;
         p += align64(BR * sizeof(float));
+        w.mb = (float *)p;
+        p += align64(BR * sizeof(float));
+        w.rescale = false;
         w.idx = (uint32_t *)(void *)p;
 
 #pragma omp for schedule(dynamic, 1)
