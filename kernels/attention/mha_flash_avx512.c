@@ -18,7 +18,7 @@
  *   - Online softmax per lane: m_new = max(m, tile max); mu = m_new, or 0 when m_new is
  *     -inf (everything masked so far: avoids -inf - -inf); alpha = 2^(m - mu);
  *     P = 2^(S - mu) (exactly 0 for masked scores); l = alpha l + sum P. 2^x is
- *     exp2_softmax: 5 FMAs + vscalefps + 4 FADD-pipe ops per 16 scores.
+ *     ab__exp2_ps (attn_simd.h): 5 FMAs + vscalefps + 4 FADD-pipe ops per 16 scores.
  *   - acc[r][:] = alpha_r acc[r][:] + sum_c P[c][r] V[idx c][:] by a 6-row x 4-zmm
  *     register tile (P broadcast from st, V rows loaded along d), the rescale folded
  *     into the accumulator load and skipped when no row max rose in the tile (alpha is
@@ -102,30 +102,6 @@ struct tile_ws {
     uint32_t *idx;
     bool rescale; /* some row's max rose in this tile: acc must be multiplied by alpha */
 };
-
-/*
- * 2^x for the softmax's x = s - mu <= 0 (scores are in base-2 units: Q is pre-scaled by
- * log2 e), cheaper than ab__exp_ps because the range reduction is exact (r = x - rint(x),
- * no Cody-Waite) and the clamp is one-sided: 6 FMA-pipe ops (5 FMAs and vscalefps) per 16
- * scores instead of 11. Degree-5 polynomial for 2^r on |r| <= 1/2 fitted for relative
- * error (9e-8, about 2e-7 evaluated in FP32), constant term exactly 1 so 2^0 == 1.
- * x = -inf (masked score, or an empty row's alpha) is clamped to -200 and 2^-200 rounds
- * to exactly 0 in vscalefps; NaN passes the clamp (vmaxps returns its second operand)
- * and stays NaN. x in (-150, -126) gives a denormal P, harmless.
- */
-static ALWAYS_INLINE __m512 exp2_softmax(__m512 x)
-{
-    x = _mm512_max_ps(_mm512_set1_ps(-200.0f), x);
-    __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_sub_ps(x, n);
-    __m512 p = _mm512_set1_ps(1.326472266e-03f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(9.671513923e-03f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.550733581e-02f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(2.402224243e-01f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(6.931470037e-01f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
 
 /* Lanes r < t of a 16-lane group starting at row r0 (t relative to the block). */
 static __mmask16 rows_below(int64_t t, int64_t r0)
@@ -299,7 +275,7 @@ static void softmax_update(size_t nc, int nvq, struct tile_ws *w)
         __m512 mn = _mm512_max_ps(_mm512_load_ps(w->mb + 16 * v), mo);
         rose |= _mm512_cmp_ps_mask(mn, mo, _CMP_NEQ_UQ);
         mu[v] = _mm512_mask_mov_ps(mn, _mm512_cmp_ps_mask(mn, neg_inf, _CMP_EQ_OQ), _mm512_setzero_ps());
-        __m512 al = exp2_softmax(_mm512_sub_ps(mo, mu[v]));
+        __m512 al = ab__exp2_ps(_mm512_sub_ps(mo, mu[v]));
         _mm512_store_ps(w->m + 16 * v, mn);
         _mm512_store_ps(w->alpha + 16 * v, al);
         _mm512_store_ps(w->l + 16 * v, _mm512_mul_ps(al, _mm512_load_ps(w->l + 16 * v)));
@@ -308,7 +284,7 @@ static void softmax_update(size_t nc, int nvq, struct tile_ws *w)
     for (size_t c = 0; c < nc; c++) {
         for (int v = 0; v < nvq; v++) {
             float *s = w->st + c * BR + 16 * v;
-            __m512 p = exp2_softmax(_mm512_sub_ps(_mm512_load_ps(s), mu[v]));
+            __m512 p = ab__exp2_ps(_mm512_sub_ps(_mm512_load_ps(s), mu[v]));
             _mm512_store_ps(s, p);
             sum[v] = _mm512_add_ps(sum[v], p);
         }
