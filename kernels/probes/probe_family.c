@@ -5,6 +5,7 @@
  * default to a working set sized from the last-level cache (n=auto, below).
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,7 +63,12 @@ static size_t bytes_per_element(enum ab_probe_kind kind)
  * Last-level cache of the whole machine: one instance times the instances covering the
  * online CPUs (threads on several CCXs or sockets together hold that much). 0 unknown.
  */
-static int64_t llc_total_bytes(int64_t *out_instance_bytes)
+static struct {
+    pthread_once_t once;
+    int64_t one, total;
+} llc_info = {.once = PTHREAD_ONCE_INIT};
+
+static void llc_read_once(void)
 {
     int n_sharing = -1;
     int64_t one = ab_cpu_llc_bytes(NULL, &n_sharing);
@@ -70,8 +76,18 @@ static int64_t llc_total_bytes(int64_t *out_instance_bytes)
     int64_t instances = 1;
     if (n_sharing > 0 && online > n_sharing)
         instances = ((int64_t)online + n_sharing - 1) / n_sharing;
-    *out_instance_bytes = one;
-    return one * instances;
+    llc_info.one = one;
+    llc_info.total = one * instances;
+}
+
+/* Read once per process, like the cache leaves: glibc's sysconf opens
+ * /sys/devices/system/cpu/online on every call, and a plan asks for every probe case's
+ * size several times (half of a plan-building fuzzer's time was that file). */
+static int64_t llc_total_bytes(int64_t *out_instance_bytes)
+{
+    pthread_once(&llc_info.once, llc_read_once);
+    *out_instance_bytes = llc_info.one;
+    return llc_info.total;
 }
 
 size_t ab__probe_n(const struct ab_shape *s)
