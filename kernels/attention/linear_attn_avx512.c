@@ -11,10 +11,11 @@
  *               per chunk: A = tril(phi(Q_c) phi(K_c)^T) (diagonal kept),
  *               O_c = (phi(Q_c) S + A V_c) / (A 1 + phi(Q_c) z + eps), then
  *               S += phi(K_c)^T V_c, z += sums of phi(K_c).
- *               A and A V_c are computed only on the row tiles' columns that reach the
- *               diagonal: the intra-chunk work is about C / (2 dv) of the counted FLOPs
- *               (C = 64 and full tiles cost as much again as the counted work; with
- *               cached inputs C = 16 measured 5-15% faster than 32, 48 or 64).
+ *               A of a full chunk is one 16 x 16 register tile (a_chunk16); A V_c runs
+ *               each row tile only over the keys up to its diagonal: the intra-chunk
+ *               work is about C / (2 dv) (A) + C / (4 d) (A V_c) of the counted FLOPs (C = 64 and
+ *               full tiles cost as much again as the counted work; with cached inputs
+ *               C = 16 measured 5-15% faster than 32, 48 or 64).
  * The products are FMA-bound only if the next chunk's rows are already in cache: the
  * inputs of all heads (16 MB at heads = 16, n = 1024) do not stay in L2, and a chunk
  * loaded on first touch stalled the FMAs for about a third of the time. So every
