@@ -13,9 +13,9 @@
  *               S += phi(K_c)^T V_c, z += sums of phi(K_c).
  *               A of a full chunk is one 16 x 16 register tile (a_chunk16); A V_c runs
  *               each row tile only over the keys up to its diagonal: the intra-chunk
- *               work is about C / (2 dv) (A) + C / (4 d) (A V_c) of the counted FLOPs (C = 64 and
- *               full tiles cost as much again as the counted work; with cached inputs
- *               C = 16 measured 5-15% faster than 32, 48 or 64).
+ *               work is about C / (2 dv) (A) + C / (4 d) (A V_c) of the counted FLOPs
+ *               (C = 64 and full tiles cost as much again as the counted work; with
+ *               cached inputs C = 16 measured 5-15% faster than 32, 48 or 64).
  * The products are FMA-bound only if the next chunk's rows are already in cache: the
  * inputs of all heads (16 MB at heads = 16, n = 1024) do not stay in L2, and a chunk
  * loaded on first touch stalled the FMAs for about a third of the time. So every
@@ -27,7 +27,7 @@
  * in-register transposes; the triangle mask and row sums of A are vector masked loads.
  * Threads take whole (batch, head) slices (the causal state is sequential along n).
  * Where the time goes (one slice n = 1024, d = dv = 64, in cache, Zen 5, rdtsc around each
- * phase, 2026-12-02): causal per 16-row chunk: phi(Q_c), phi(K_c) 15%, phi(Q_c) S 38%,
+ * phase, 2026-12-02, pinned beside low-priority fuzzers: shares, not rates): causal per 16-row chunk: phi(Q_c), phi(K_c) 15%, phi(Q_c) S 38%,
  * S update 26%, A V_c 9%, A 8% (a single 16 x 16 tile: with 6-row tiles it was 16%), den,
  * sums, transpose 4%; non-causal: the two products 80% (each ~95% of the FMA peak when
  * timed alone), phi 17% after the table exp (22% faster than the degree-6 one).

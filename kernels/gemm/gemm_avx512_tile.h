@@ -215,13 +215,48 @@ static inline struct merge merge_for(size_t p0, float alpha, float beta)
  * C rows [0, mr) x columns [0, nc) from crow (+)= alpha * Ap * Bp, the full micro-kernel
  * on whole MR x NR tiles and the edge instantiations elsewhere.
  */
+/*
+ * The next row panel of A comes from L3 or DRAM as MR short row streams (each in its own
+ * page when lda is large) that the hardware prefetcher picks up too late: pack_a then
+ * waited for them (3.7-5.8% of gemm_f32_avx512's time at 1024^3-2048^3). A caller can
+ * have row_panel_times_block prefetch those lines, a share before each micro-kernel call
+ * of the current panel: all at once, they would fill the miss buffers and stall the
+ * micro-kernel instead.
+ */
+struct a_prefetch {
+    const char *base;
+    size_t stride_bytes, per_row, total, next, step; /* lines per row, in all, next, per call */
+};
+
+/* rows rows of row_bytes each, stride_bytes apart, spread over n_calls calls; rows == 0
+ * prefetches nothing (base is then never offset, so it may be any valid pointer). */
+static inline struct a_prefetch a_prefetch_plan(const void *base, size_t rows, size_t stride_bytes, size_t row_bytes,
+                                                size_t n_calls)
+{
+    size_t per_row = (row_bytes + 63) / 64, total = rows * per_row;
+    return (struct a_prefetch){(const char *)base, stride_bytes, per_row, total, 0,
+                               n_calls ? (total + n_calls - 1) / n_calls : total};
+}
+
+static inline void a_prefetch_some(struct a_prefetch *pf)
+{
+    size_t end = min_size(pf->next + pf->step, pf->total);
+    for (; pf->next < end; ++pf->next)
+        _mm_prefetch(pf->base + (pf->next / pf->per_row) * pf->stride_bytes + (pf->next % pf->per_row) * 64,
+                     _MM_HINT_T0);
+}
+
+/* One packed row panel of A times the packed B block; pf (may be NULL) prefetches the
+ * next row panel's source meanwhile. */
 static inline void row_panel_times_block(size_t mr, size_t nc, size_t kc, const float *restrict ap,
                                          const float *restrict bp, float *restrict crow, size_t ldc,
-                                         const struct merge *mg)
+                                         const struct merge *mg, struct a_prefetch *pf)
 {
     for (size_t j = 0; j < nc; j += NR) {
         const float *panel = bp + (j / NR) * kc * NR;
         size_t cols = min_size(NR, nc - j);
+        if (pf)
+            a_prefetch_some(pf);
         if (mr == MR && cols == NR)
             micro_kernel_full(kc, ap, panel, crow + j, ldc, mg);
         else

@@ -37,8 +37,8 @@
  * 1-1.7% (3.7-5.8% before the prefetch above). The micro-kernel's inner loop is 4
  * aligned loads, 6 broadcasts and 24 FMAs with no spills; its losses are the B panel
  * streamed from L2 (4 lines per 12 cycles) and the C merge once per KC steps. Against
- * oneDNN's sgemm in the same run: 0.97-0.98 at 1024^3 and 0.91-0.93 at 2048^3, 1
- * thread. At 2 threads the per-thread rate falls further than oneDNN's (ours ~1.65x
+ * oneDNN's sgemm in the same quiet run (06:27 UTC): 0.89 / 0.78 at 1024^3 and 0.90 /
+ * 0.82 at 2048^3, 1 / 2 threads (2-thread ratios move 5-10% between runs). At 2 threads the per-thread rate falls further than oneDNN's (ours ~1.65x
  * from 1 to 2 threads, oneDNN ~1.85x) with the same packing shares, so the loss is in
  * the micro-kernel's memory side - both cores streaming C (k / KC passes over C) and
  * A (n / NC passes) through the shared L3 and DRAM - not in the task split (two or
@@ -235,41 +235,6 @@ static void dot_kernel_rows(size_t mr, size_t k, const float *restrict a, size_t
 
 /* ---- driver ------------------------------------------------------------------------- */
 
-/*
- * The next row panel of A (rows [0, mr) x [0, kc) of `a`, row stride lda) comes from
- * L3 or DRAM as MR short streams the hardware prefetcher picks up too late, which made
- * pack_a a few percent of the time. Its lines are prefetched here, a share before each
- * micro-kernel call of the current row panel: all at once, they would fill the miss
- * buffers and stall the micro-kernel instead.
- */
-struct a_prefetch {
-    const float *a;
-    size_t lda, per_row, total, next, step;  /* lines per row, lines in all, next line, lines per call */
-};
-
-static inline void a_prefetch_some(struct a_prefetch *pf)
-{
-    size_t end = min_size(pf->next + pf->step, pf->total);
-    for (; pf->next < end; ++pf->next)
-        _mm_prefetch((const char *)(pf->a + (pf->next / pf->per_row) * pf->lda + (pf->next % pf->per_row) * 16),
-                     _MM_HINT_T0);
-}
-
-/* row_panel_times_block (see gemm_avx512_tile.h) with the next A panel prefetched. */
-static void row_panel_prefetching(size_t mr, size_t nc, size_t kc, const float *restrict ap, const float *restrict bp,
-                                  float *restrict crow, size_t ldc, const struct merge *mg, struct a_prefetch *pf)
-{
-    for (size_t j = 0; j < nc; j += NR) {
-        const float *panel = bp + (j / NR) * kc * NR;
-        size_t cols = min_size(NR, nc - j);
-        a_prefetch_some(pf);
-        if (mr == MR && cols == NR)
-            micro_kernel_full(kc, ap, panel, crow + j, ldc, mg);
-        else
-            micro_kernel_edge(mr, cols, kc, ap, panel, crow + j, ldc, mg);
-    }
-}
-
 /* One rectangular tile of C: rows [i0, i1), columns [j0, j1), j1 - j0 <= NC. */
 static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, size_t j0, size_t j1, float *ws)
 {
@@ -306,16 +271,10 @@ static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, siz
                 continue;
             }
             size_t next_mr = i + MR < i1 ? min_size(MR, i1 - i - MR) : 0;
-            size_t per_row = (kc + 15) / 16, n_calls = (nc + NR - 1) / NR;
-            struct a_prefetch pf = {
-                .a = next_mr ? g->a + (i + MR) * g->lda + p0 : g->a, /* no pointer past A */
-                .lda = g->lda,
-                .per_row = per_row,
-                .total = next_mr * per_row,
-                .next = 0,
-                .step = (next_mr * per_row + n_calls - 1) / n_calls,
-            };
-            row_panel_prefetching(mr, nc, kc, ap, bp, crow, g->ldc, &mg, &pf);
+            struct a_prefetch pf = a_prefetch_plan(next_mr ? g->a + (i + MR) * g->lda + p0 : g->a, /* no pointer past A */
+                                                   next_mr, g->lda * sizeof(float), kc * sizeof(float),
+                                                   (nc + NR - 1) / NR);
+            row_panel_times_block(mr, nc, kc, ap, bp, crow, g->ldc, &mg, &pf);
         }
     }
 }
