@@ -2,12 +2,14 @@
  * cli_run.c - `archbench run`: parse options, show progress on a terminal, stop
  * cleanly on Ctrl-C (rows so far are kept), print a summary table from speed.csv.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -99,6 +101,9 @@ static void help(FILE *out)
             "      --no-pin           do not pin threads to CPUs\n"
             "      --peaks-from FILE  take peaks from an earlier run's context.json (skip probes)\n"
             "      --no-probes        skip the peak probes (%% of peak is then NA)\n"
+            "      --pace IN,OUT      take turns with another process (archbench ab does this):\n"
+            "                         read a byte from fd IN before starting and before every\n"
+            "                         timed repetition, write one to fd OUT before waiting\n"
             "  -h, --help             this help\n"
             "\n"
             "Writes DIR/samples.csv, counters.csv, speed.csv, memory.csv, energy.csv, metrics.csv,\n"
@@ -122,6 +127,58 @@ static int terminal_columns(void)
     if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
         return ws.ws_col;
     return 80;
+}
+
+/*
+ * --pace: the turn-taking archbench ab uses to interleave two builds repetition by
+ * repetition. This process holds the turn from the byte it reads until the byte it
+ * writes; the writer of IN (ab) hands turns out so that only one build runs at a time.
+ * If ab goes away (EOF, EPIPE) the run goes on by itself: it is never left waiting.
+ */
+struct pace {
+    int in_fd, out_fd;
+    bool on;
+};
+
+static void pace_take(struct pace *p)
+{
+    char byte;
+    ssize_t n;
+    while ((n = read(p->in_fd, &byte, 1)) < 0 && errno == EINTR && !stop_requested)
+        ;
+    if (n != 1)
+        p->on = false;
+}
+
+static void pace_yield(void *user)
+{
+    struct pace *p = user;
+    if (!p->on)
+        return;
+    ssize_t n;
+    while ((n = write(p->out_fd, "y", 1)) < 0 && errno == EINTR)
+        ;
+    if (n != 1) {
+        p->on = false;
+        return;
+    }
+    pace_take(p);
+}
+
+static bool parse_pace(const char *s, struct pace *p)
+{
+    char *end = NULL;
+    long in = strtol(s, &end, 10);
+    if (end == s || *end != ',' || in < 0 || in > 65535)
+        return false;
+    const char *t = end + 1;
+    long out = strtol(t, &end, 10);
+    if (end == t || *end || out < 0 || out > 65535 || out == in)
+        return false;
+    p->in_fd = (int)in;
+    p->out_fd = (int)out;
+    /* Both must be open descriptors: a typo must not make the run write to a file. */
+    return fcntl(p->in_fd, F_GETFD) >= 0 && fcntl(p->out_fd, F_GETFD) >= 0;
 }
 
 /* One line, cut to the terminal's width (a wrapped line would scroll on every update). */
@@ -247,7 +304,7 @@ static void print_summary(const char *dir)
 
 int ab__cli_run(int argc, char **argv)
 {
-    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE, OPT_ISOLATE, OPT_ITEM_TIMEOUT, OPT_SHAPE };
+    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE, OPT_ISOLATE, OPT_ITEM_TIMEOUT, OPT_SHAPE, OPT_PACE };
     static const struct option options[] = {
         {"filter", required_argument, NULL, 'f'},      {"set", required_argument, NULL, 's'},
         {"shape", required_argument, NULL, OPT_SHAPE},
@@ -260,6 +317,7 @@ int ab__cli_run(int argc, char **argv)
         {"no-probes", no_argument, NULL, OPT_NO_PROBES}, {"peaks-from", required_argument, NULL, OPT_PEAKS_FROM},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE}, {"isolate", no_argument, NULL, OPT_ISOLATE},
         {"item-timeout", required_argument, NULL, OPT_ITEM_TIMEOUT}, {"help", no_argument, NULL, 'h'},
+        {"pace", required_argument, NULL, OPT_PACE},
         {NULL, 0, NULL, 0},
     };
     /* Recorded in context.json; joined before parsing, which splits lists in place. */
@@ -271,6 +329,7 @@ int ab__cli_run(int argc, char **argv)
     struct ab_run_options o;
     ab_run_options_init(&o);
     bool reps_set = false, min_time_set = false;
+    struct pace pace = {.in_fd = -1, .out_fd = -1, .on = false};
     int c;
     double d;
     struct ab_error perr;
@@ -378,6 +437,11 @@ int ab__cli_run(int argc, char **argv)
                                            optarg);
             o.given |= AB_RUN_GIVEN_ITEM_TIMEOUT;
             break;
+        case OPT_PACE:
+            if (!parse_pace(optarg, &pace))
+                return ab__cli_usage_error("run", "--pace: '%s' is not two open file descriptors IN,OUT", optarg);
+            pace.on = true;
+            break;
         case 'h':
             help(stdout);
             return AB_EXIT_OK;
@@ -414,6 +478,13 @@ int ab__cli_run(int argc, char **argv)
     if (tty)
         o.on_progress = progress;
     o.on_warning = warning;
+    if (pace.on) {
+        /* A turn-giver that exits must not kill this run with SIGPIPE. */
+        signal(SIGPIPE, SIG_IGN);
+        o.on_yield = pace_yield;
+        o.user = &pace;
+        pace_take(&pace);  /* nothing heavy before the first turn */
+    }
 
     struct ab_run_result res;
     struct ab_error err;

@@ -334,6 +334,13 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
             break;
         if (abandon(r))
             goto abandoned;
+        if (o->on_yield) {
+            o->on_yield(o->user);
+            if (abandon(r))
+                goto abandoned;
+            if ((st = run_calls(c, k, &exec, 1, o->stop)) != AB_OK)
+                goto kernel_error;
+        }
         int64_t *counts = n_ev ? row->counts + rep * n_ev : NULL;
         int64_t dummy[AB_COUNTERS_MAX];
         /* Steal comes from parsing /proc/stat: read outside the counted interval, so the

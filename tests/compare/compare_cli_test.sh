@@ -5,7 +5,8 @@
 # two fuzzers beside it on 2 vCPUs, which must not make the forced verdict depend on luck)
 # through the results model (archbench _scale) is a regression (exit 1), scaled by 1/20 an
 # improvement (exit 0), a folder that is not a run is refused naming the file (exit 2),
-# documents are written, and `ab` with 2 blocks can only be undecided (exit 0).
+# documents are written, `ab` with 2 blocks can only be undecided (exit 0), and its turns
+# interleave the two builds repetition by repetition.
 # Usage: compare_cli_test.sh path/to/archbench
 set -u
 ab="$1"
@@ -53,6 +54,34 @@ for f in compare.md junit.xml compare.json base/block00/context.json cand/block0
     [ -e "$tmp/ab/$f" ] || { echo "not ok: ab wrote $f"; fail=1; }
 done
 grep -q 'undecided' "$tmp/out" || { echo "not ok: 2 blocks are undecided"; fail=1; }
+# Interleaving by repetitions (the default): every timed repetition of either side was
+# preceded by a turn handed to it (turns = samples), and the turns go ABBA, starting with
+# the base in block 0 and with the candidate in block 1. A run that never yields (whole runs
+# in turn) has one turn per side and block and fails this.
+for side in base cand; do
+    for b in 0 1; do
+        turns=$(awk -v b="$b" -v s="$side" '$1 == b && $3 == s && $6 == "turn"' "$tmp/ab/logs/schedule.tsv" | wc -l)
+        samples=$(($(wc -l <"$tmp/ab/$side/block0$b/samples.csv") - 1))
+        [ "$samples" -ge 3 ] && [ "$turns" = "$samples" ] ||
+            { echo "not ok: $side block $b: $turns turns for $samples timed repetitions"; fail=1; }
+    done
+done
+order=$(awk '$2 ~ /^[0-3]$/ { printf "%s%s ", $1, substr($3, 1, 1) }' "$tmp/ab/logs/schedule.tsv")
+[ "$order" = "0b 0c 0c 0b 1c 1b 1b 1c " ] || { echo "not ok: turns not in ABBA order: $order"; fail=1; }
+# shellcheck disable=SC2086
+expect 0 "ab --interleave runs" "$ab" ab --base "$ab" --cand "$ab" --blocks 2 --interleave runs $(echo $run | sed 's/--no-probes//; s/--no-pin//; s/-r 6/-r 3/') --out "$tmp/abr"
+[ -e "$tmp/abr/cand/block01/samples.csv" ] && [ ! -e "$tmp/abr/logs/schedule.tsv" ] ||
+    { echo "not ok: --interleave runs ran whole runs"; fail=1; }
+expect 2 "ab --interleave: unknown mode" "$ab" ab --base "$ab" --cand "$ab" --interleave items --out "$tmp/abx"
+# A build older than --pace (here: one that rejects it as old builds do, with exit 2) stops ab
+# at once with a usage error that says what to do, rather than running the other side alone.
+printf '#!/bin/sh\nfor a in "$@"; do [ "$a" = --pace ] && { echo "unknown option --pace" >&2; exit 2; }; done\nexec "%s" "$@"\n' "$ab" >"$tmp/old"
+chmod +x "$tmp/old"
+# shellcheck disable=SC2086
+expect 2 "ab: a base build without --pace" "$ab" ab --base "$tmp/old" --cand "$ab" --blocks 2 $(echo $run | sed 's/--no-probes//; s/--no-pin//; s/-r 6/-r 3/') --out "$tmp/abo"
+grep -q -- '--interleave runs' "$tmp/err" || { echo "not ok: the error suggests --interleave runs"; cat "$tmp/err"; fail=1; }
+[ ! -e "$tmp/abo/cand/block00/samples.csv" ] || { echo "not ok: the candidate ran alone"; fail=1; }
+expect 2 "run --pace: not open descriptors" "$ab" run --pace 900,901 --filter x
 # ab --judge: blocks made of the real run (base) and its 20x copy (candidate), 8 of each, force
 # a regression; the same run on both sides forces no change; no blocks is a usage error.
 for b in 0 1 2 3 4 5 6 7; do

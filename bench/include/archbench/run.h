@@ -106,6 +106,11 @@ struct ab_run_options {
                                            2 abandons the current item (its rows are not kept) */
     void (*on_progress)(void *user, const struct ab_run_progress *p);
     void (*on_warning)(void *user, const char *message);
+    /* Called before every timed repetition (NULL: never). A front end that takes turns
+     * with another process on the same CPUs (archbench ab's interleaving) gives the
+     * machine away here and returns when it is its turn again; the runner then makes
+     * one untimed call, since the other process just ran in the same caches. */
+    void (*on_yield)(void *user);
     void *user;
 };
 
