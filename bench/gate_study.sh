@@ -16,7 +16,7 @@
 #          more work.
 #
 # Usage: bench/gate_study.sh ARCHBENCH OUT_DIR
-# Environment (defaults): PAIRS=20 BLOCKS=20 LOAD=0 JUDGE_ONLY=0 RUN_OPTS='-m 0.03' (per-run options) THRESHOLDS="5% 2%" FACTORS="1.03 1.05 1.10"
+# Environment (defaults): PAIRS=20 BLOCKS=20 LOAD=0 JUDGE_ONLY=0 MEASURE_ONLY=0 RUN_OPTS='-m 0.03' (per-run options) THRESHOLDS="5% 2%" FACTORS="1.03 1.05 1.10"
 #   SLOW= ITEM='^mha/mha_flash_avx512/.*/t1$' and the item set below (RUN_ARGS);
 #   PAIRED_TEST= (ab's default, signed-rank) or sign: the paired test the judging uses.
 # Output: OUT_DIR/summary.txt (the figures), verdicts.tsv (one line per judged item), and
@@ -79,6 +79,9 @@ if [ "${JUDGE_ONLY:-0}" != 1 ]; then
     [ -n "$busy" ] && kill "$busy" 2>/dev/null
     busy=
 fi
+# MEASURE_ONLY=1: stop here (judge later with JUDGE_ONLY=1, e.g. while the next study is
+# not measuring: the judging is CPU work that must not overlap another study's timed runs).
+[ "${MEASURE_ONLY:-0}" = 1 ] && { echo "measured: $(date -u +%FT%TZ)" >>"$out/load.txt"; exit 0; }
 : >"$out/verdicts.tsv"
 for d in "$out"/aa*/; do
     d=${d%/}; i=${d##*/aa}
