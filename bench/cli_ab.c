@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "archbench/compare.h"
@@ -220,6 +222,54 @@ static bool side_turn(struct side *s)
     return n == 1;
 }
 
+/*
+ * After a turn: wait until no thread of the run that just yielded is still on a CPU
+ * (/proc/PID/task/TID/stat state R), at most AB_QUIET_MAX_NS. Its OpenMP workers do
+ * not sleep when a parallel region ends: libgomp spins 300,000 times first (default
+ * GOMP_SPINCOUNT, milliseconds), and on 2 CPUs a spinning worker of one build would
+ * take a core from the other build's next repetition. Returns the nanoseconds waited.
+ */
+#define AB_QUIET_MAX_NS 50000000
+#define AB_QUIET_POLL_NS 100000
+
+static bool any_thread_running(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    if (!dir)
+        return false;
+    bool running = false;
+    struct dirent *e;
+    while (!running && (e = readdir(dir)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char stat_path[128], buf[512];
+        snprintf(stat_path, sizeof stat_path, "/proc/%d/task/%.16s/stat", (int)pid, e->d_name);
+        FILE *f = fopen(stat_path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        /* "tid (comm) S ...": the state follows the last ')' (comm may hold one). */
+        const char *close_paren = strrchr(buf, ')');
+        running = close_paren && close_paren[1] == ' ' && close_paren[2] == 'R';
+    }
+    closedir(dir);
+    return running;
+}
+
+static int64_t wait_quiet(pid_t pid)
+{
+    int64_t t0 = ab_now_ns(), waited = 0;
+    while (pid > 0 && any_thread_running(pid) && (waited = ab_now_ns() - t0) < AB_QUIET_MAX_NS) {
+        struct timespec ts = {0, AB_QUIET_POLL_NS};
+        nanosleep(&ts, NULL);
+    }
+    return ab_now_ns() - t0;
+}
+
 /* Wait for s's child; its exit status, or -1. */
 static int side_wait(struct side *s)
 {
@@ -349,9 +399,11 @@ static int run_block_paced(const struct ab_opts *o, long b, FILE *schedule)
             continue;
         int64_t t0 = ab_now_ns();
         bool more = side_turn(&sides[k]);
+        int64_t t1 = ab_now_ns();
+        int64_t quiet_ns = more ? wait_quiet(sides[k].pid) : 0;
         if (schedule)
-            fprintf(schedule, "%ld\t%ld\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", b, turn, sides[k].name, t0,
-                    ab_now_ns(), more ? "turn" : "end");
+            fprintf(schedule, "%ld\t%ld\t%s\t%" PRId64 "\t%" PRId64 "\t%s\t%" PRId64 "\n", b, turn, sides[k].name,
+                    t0, t1, more ? "turn" : "end", quiet_ns);
         /* A run that failed (a build that rejects --pace fails at once) stops the block
          * now, not after the other side has run alone. */
         if (!more) {
@@ -400,7 +452,7 @@ static int run_blocks(const struct ab_opts *o)
         snprintf(path, sizeof path, "%s/logs/schedule.tsv", o->out);
         schedule = fopen(path, "w");
         if (schedule)
-            fprintf(schedule, "block\tturn\tside\tstart_ns\tend_ns\tevent\n");
+            fprintf(schedule, "block\tturn\tside\tstart_ns\tend_ns\tevent\tquiet_wait_ns\n");
     }
     /* A run that ends while ab writes its next turn must not kill ab. */
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
