@@ -50,6 +50,19 @@
  * slowed by the host cannot hold the other back), was slower too (0.71-0.79 of oneDNN
  * against 0.79-0.98 for the tiles, 2 threads): half of every B block then has to
  * cross from the other core's L2 while the micro-kernel streams it.
+ * Other register tiles and the BLIS loop order did not pay either (2026-12-02,
+ * 07:50-08:13 UTC, archbench median-time ratios to oneDNN in the same run, 1-6 runs
+ * each alternated with this kernel; run-to-run spread +-0.05): with the same loop order,
+ * 8 x 48, 12 x 32 and 14 x 32 tiles (fewer B lines from L2 per FMA) were no faster
+ * at 1 thread (2048^3: 0.85-0.93 against 0.89-0.94), nor was a software prefetch of
+ * B 8 or 16 rows ahead. The BLIS order (A_PANELS row panels of A packed into an
+ * L2-resident block, each KC x NR B panel L1-resident against all of them, loop
+ * jc/pc/ic/jr/ir; same sum order, so the same results) with 12 x 32, kc 192, 16 panels
+ * lifted 1024^3 at 2 threads (0.89-0.99 against 0.76-0.92) and 2048^3 at 2 threads in
+ * half the runs (0.81-0.91 against 0.84-0.94), but lost at 1 thread (1024^3 0.88-0.95
+ * against 0.92-0.98; 2048^3 0.78-0.93 against 0.85-0.94); 14 x 32, 8 x 48 (kc 160),
+ * 6 x 64 (kc 128, B panel 32 KB), 8 panels or kc 256 / 384, and prefetching the next
+ * packed A panel from L2 were no better.
  *
  * The block sizes, the micro-kernel and the task loop live in gemm_avx512_tile.h, shared
  * with gemm_f16_f16c (FP16 widened to FP32 while packing into the same panels).
