@@ -44,8 +44,14 @@
  * rint or 2^n to integer/FADD ops measured slower). BC = 64 or 96 and a software
  * prefetch of K measured no different. Causal loses a further ~5-8% at n = 1024: the
  * diagonal tiles' masked lanes inside computed zmm, and per-block costs over short
- * blocks (half the blocks see <= 512 keys). Not tried: computing 2^x inside the score
- * epilogue with a stale max (to hide its FADD-pipe ops under the FMAs).
+ * blocks (half the blocks see <= 512 keys). Tried and dropped (2026-12-02): P = 2^(S - m)
+ * computed in the score epilogue against the running max of earlier tiles (no second
+ * pass over st; a tile recomputed two-pass when a row max rose by more than 8 bits), to
+ * hide the 2^x under the FMAs. Paired against this code (archbench ab, 12 blocks, quiet,
+ * heads 16, d 64, 1 thread), new / old time: 1.007 [0.997, 1.015] and 1.005 at n = 1K and
+ * 2K non-causal, 1.009 [1.001, 1.018] and 1.005 causal: the 2^x ops cost as much inside the
+ * epilogue as in their own pass, so the FMA and FADD pipes, not st's loads and stores,
+ * are what that pass costs.
  *
  * Assumes: d is a multiple of 16 (supports() checks it; d <= 512); 64-byte aligned
  * workspace of workspace_bytes(shape, n_threads).
