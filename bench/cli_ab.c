@@ -262,8 +262,8 @@ static bool any_thread_running(pid_t pid)
 
 static int64_t wait_quiet(pid_t pid)
 {
-    int64_t t0 = ab_now_ns(), waited = 0;
-    while (pid > 0 && any_thread_running(pid) && (waited = ab_now_ns() - t0) < AB_QUIET_MAX_NS) {
+    int64_t t0 = ab_now_ns();
+    while (pid > 0 && any_thread_running(pid) && ab_now_ns() - t0 < AB_QUIET_MAX_NS) {
         struct timespec ts = {0, AB_QUIET_POLL_NS};
         nanosleep(&ts, NULL);
     }

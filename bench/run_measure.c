@@ -325,7 +325,10 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
     bool rss_ok = ab_mem_peak_reset();
     row->rss_before_bytes = ab_mem_rss_bytes();
     long ticks_per_s = sysconf(_SC_CLK_TCK);
-    bool energy_on = ab_energy_source(r->energy) != AB_ENERGY_NONE && ab_energy_begin(r->energy) == AB_OK;
+    /* Taking turns (on_yield), the region holds the other process's repetitions and the
+     * untimed calls after each turn: a package counter or a power model over it would
+     * charge them to this kernel, so energy is not measured. */
+    bool energy_on = !o->on_yield && ab_energy_source(r->energy) != AB_ENERGY_NONE && ab_energy_begin(r->energy) == AB_OK;
     int64_t region_start = ab_now_ns();
     int clean = 0;
     for (size_t rep = 0; rep < cap; rep++) {
@@ -400,6 +403,9 @@ void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const str
             snprintf(row->energy_note, sizeof row->energy_note, "region of %.3f s refused (%s; needs >= %.3f s)",
                      row->region_s, ab_status_message(est), ab_energy_min_region_s(r->energy));
         }
+    } else if (o->on_yield) {
+        snprintf(row->energy_note, sizeof row->energy_note,
+                 "not measured (the repetitions took turns with another process, which the region would count)");
     } else {
         snprintf(row->energy_note, sizeof row->energy_note, "%s", ab_energy_reason(r->energy));
     }
