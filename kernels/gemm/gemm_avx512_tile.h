@@ -25,6 +25,7 @@
 
 #include "archbench/alloc.h"
 #include "archbench/kernel.h"
+#include "gemm_prefetch.h"
 
 /* Register tile: MR rows x NV zmm vectors (NR floats) of C. */
 #define MR 6
@@ -122,14 +123,16 @@ struct merge {
 static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, bool direct, size_t kc,
                                                                const float *restrict ap, const float *restrict bp,
                                                                size_t ldbp, float *restrict c, size_t ldc,
-                                                               size_t cols, const struct merge *mg)
+                                                               size_t cols, const struct merge *mg, bool fetch_c,
+                                                               struct c_prefetch cp)
 {
     /* Only the last vector of a row can be partial. */
     __mmask16 last = lane_mask(cols - (size_t)16 * (nv - 1));
 
-    /* C comes from L2/L3 at best; start fetching it now so the merge below does not
-     * stall (a k block is hundreds of cycles long). */
-    if (mg->read_c)
+    /* C comes from L2/L3 at best; unless the previous call fetched it (fetch_c false),
+     * start fetching it now so the merge below does not stall (a k block is hundreds of
+     * cycles long). cp: the next tile's lines, spread over this call's k loop. */
+    if (mg->read_c && fetch_c)
         for (int i = 0; i < mr; ++i)
             for (int v = 0; v < nv; ++v)
                 _mm_prefetch((const char *)(c + (size_t)i * ldc + 16 * v), _MM_HINT_T0);
@@ -141,6 +144,7 @@ static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, b
 
     for (size_t kk = 0; kk < kc; ++kk) {
         __m512 bv[NV];
+        c_prefetch_step(&cp, kk);
         if (direct && kk + DIRECT_PF < kc)
             for (int v = 0; v < nv; ++v)
                 _mm_prefetch((const char *)(bp + (kk + DIRECT_PF) * ldbp + 16 * v), _MM_HINT_T0);
@@ -179,9 +183,9 @@ static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, b
 
 /* The hot case: a whole MR x NR tile. */
 static void micro_kernel_full(size_t kc, const float *restrict ap, const float *restrict bp, float *restrict c,
-                              size_t ldc, const struct merge *mg)
+                              size_t ldc, const struct merge *mg, bool fetch_c, struct c_prefetch cp)
 {
-    micro_kernel(MR, NV, false, kc, ap, bp, NR, c, ldc, NR, mg);
+    micro_kernel(MR, NV, false, kc, ap, bp, NR, c, ldc, NR, mg, fetch_c, cp);
 }
 
 /* Edges: one instantiation per (rows, vectors) keeps every accumulator in a register. */
@@ -191,7 +195,7 @@ static void micro_kernel_edge(size_t mr, size_t cols, size_t kc, const float *re
     int nv = (int)((cols + 15) / 16);
     switch ((int)mr * 8 + nv) {
 #define EDGE_CASE(r, v) \
-    case (r) * 8 + (v): micro_kernel((r), (v), false, kc, ap, bp, NR, c, ldc, cols, mg); break;
+    case (r) * 8 + (v): micro_kernel((r), (v), false, kc, ap, bp, NR, c, ldc, cols, mg, true, NO_C_PREFETCH); break;
 #define EDGE_ROW(r) EDGE_CASE(r, 1) EDGE_CASE(r, 2) EDGE_CASE(r, 3) EDGE_CASE(r, 4)
         EDGE_ROW(1) EDGE_ROW(2) EDGE_ROW(3) EDGE_ROW(4) EDGE_ROW(5) EDGE_ROW(6)
 #undef EDGE_ROW
@@ -215,42 +219,15 @@ static inline struct merge merge_for(size_t p0, float alpha, float beta)
  * C rows [0, mr) x columns [0, nc) from crow (+)= alpha * Ap * Bp, the full micro-kernel
  * on whole MR x NR tiles and the edge instantiations elsewhere.
  */
-/*
- * The next row panel of A comes from L3 or DRAM as MR short row streams (each in its own
- * page when lda is large) that the hardware prefetcher picks up too late: pack_a then
- * waited for them (3.7-5.8% of gemm_f32_avx512's time at 1024^3-2048^3). A caller can
- * have row_panel_times_block prefetch those lines, a share before each micro-kernel call
- * of the current panel: all at once, they would fill the miss buffers and stall the
- * micro-kernel instead.
- */
-struct a_prefetch {
-    const char *base;
-    size_t stride_bytes, per_row, total, next, step; /* lines per row, in all, next, per call */
-};
-
-/* rows rows of row_bytes each, stride_bytes apart, spread over n_calls calls; rows == 0
- * prefetches nothing (base is then never offset, so it may be any valid pointer). */
-static inline struct a_prefetch a_prefetch_plan(const void *base, size_t rows, size_t stride_bytes, size_t row_bytes,
-                                                size_t n_calls)
-{
-    size_t per_row = (row_bytes + 63) / 64, total = rows * per_row;
-    return (struct a_prefetch){(const char *)base, stride_bytes, per_row, total, 0,
-                               n_calls ? (total + n_calls - 1) / n_calls : total};
-}
-
-static inline void a_prefetch_some(struct a_prefetch *pf)
-{
-    size_t end = min_size(pf->next + pf->step, pf->total);
-    for (; pf->next < end; ++pf->next)
-        _mm_prefetch(pf->base + (pf->next / pf->per_row) * pf->stride_bytes + (pf->next % pf->per_row) * 64,
-                     _MM_HINT_T0);
-}
-
 /* One packed row panel of A times the packed B block; pf (may be NULL) prefetches the
- * next row panel's source meanwhile. */
+ * next row panel's source meanwhile. Each full tile's call prefetches the next tile of C:
+ * the next one in this panel, or the first tile of the next row panel (cnext_panel,
+ * next_mr rows; NULL: none). first_fetched: the previous panel's last call fetched this
+ * panel's first tile. */
 static inline void row_panel_times_block(size_t mr, size_t nc, size_t kc, const float *restrict ap,
                                          const float *restrict bp, float *restrict crow, size_t ldc,
-                                         const struct merge *mg, struct a_prefetch *pf)
+                                         const struct merge *mg, struct a_prefetch *pf, bool first_fetched,
+                                         const float *cnext_panel, size_t next_mr)
 {
     for (size_t j = 0; j < nc; j += NR) {
         const float *panel = bp + (j / NR) * kc * NR;
@@ -258,7 +235,8 @@ static inline void row_panel_times_block(size_t mr, size_t nc, size_t kc, const 
         if (pf)
             a_prefetch_some(pf);
         if (mr == MR && cols == NR)
-            micro_kernel_full(kc, ap, panel, crow + j, ldc, mg);
+            micro_kernel_full(kc, ap, panel, crow + j, ldc, mg, j == 0 && !first_fetched,
+                              c_prefetch_after(crow, j, NR, nc, ldc, MR, cnext_panel, next_mr, kc));
         else
             micro_kernel_edge(mr, cols, kc, ap, panel, crow + j, ldc, mg);
     }

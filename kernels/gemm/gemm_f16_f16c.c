@@ -142,7 +142,8 @@ static void run_tile(const struct ab_gemm_f16_args *g, size_t i0, size_t i1, siz
             size_t mr = min_size(MR, i1 - i);
             pack_a(mr, kc, g->a + i * g->lda + p0, g->lda, ap);
             float *crow = g->c + i * g->ldc + j0;
-            row_panel_times_block(mr, nc, kc, ap, bp, crow, g->ldc, &mg, NULL); /* A prefetch not measured for f16 */
+            /* A and next-panel C prefetch not measured for f16 */
+            row_panel_times_block(mr, nc, kc, ap, bp, crow, g->ldc, &mg, NULL, false, NULL, 0);
         }
     }
 }

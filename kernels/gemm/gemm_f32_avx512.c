@@ -64,6 +64,11 @@
  * 6 x 64 (kc 128, B panel 32 KB), 8 panels or kc 256 / 384, and prefetching the next
  * packed A panel from L2 were no better.
  *
+ * What did pay (2026-12-02): each micro-kernel call prefetching the next C tile one line
+ * every kc / 24 k steps instead of its own 24 lines at its start (gemm_prefetch.h):
+ * archbench ab against the old code, new / old time 0.96-0.98 at 1024^3 and 0.94-0.99 at
+ * 2048^3, 1 and 2 threads.
+ *
  * The block sizes, the micro-kernel and the task loop live in gemm_avx512_tile.h, shared
  * with gemm_f16_f16c (FP16 widened to FP32 while packing into the same panels).
  *
@@ -187,7 +192,7 @@ static void micro_kernel_direct(size_t mr, size_t cols, size_t kc, const float *
     int nv = (int)((cols + 15) / 16);
     switch ((int)mr * 8 + nv) {
 #define DIRECT_CASE(r, v) \
-    case (r) * 8 + (v): micro_kernel((r), (v), true, kc, ap, b, ldb, c, ldc, cols, mg); break;
+    case (r) * 8 + (v): micro_kernel((r), (v), true, kc, ap, b, ldb, c, ldc, cols, mg, true, NO_C_PREFETCH); break;
 #define DIRECT_ROW(r) DIRECT_CASE(r, 1) DIRECT_CASE(r, 2) DIRECT_CASE(r, 3) DIRECT_CASE(r, 4)
         DIRECT_ROW(1) DIRECT_ROW(2) DIRECT_ROW(3) DIRECT_ROW(4) DIRECT_ROW(5) DIRECT_ROW(6)
 #undef DIRECT_ROW
@@ -287,7 +292,10 @@ static void run_tile(const struct ab_gemm_f32_args *g, size_t i0, size_t i1, siz
             struct a_prefetch pf = a_prefetch_plan(next_mr ? g->a + (i + MR) * g->lda + p0 : g->a, /* no pointer past A */
                                                    next_mr, g->lda * sizeof(float), kc * sizeof(float),
                                                    (nc + NR - 1) / NR);
-            row_panel_times_block(mr, nc, kc, ap, bp, crow, g->ldc, &mg, &pf);
+            /* the previous panel's last tile (full when nc is whole NR panels) fetched this
+             * panel's first C tile */
+            row_panel_times_block(mr, nc, kc, ap, bp, crow, g->ldc, &mg, &pf, i > i0 && nc % NR == 0,
+                                  next_mr ? crow + MR * g->ldc : NULL, next_mr);
         }
     }
 }

@@ -29,6 +29,7 @@
 #include "archbench/quant.h"
 
 #include "quant_impl.h"
+#include "../gemm/gemm_prefetch.h"
 
 #define MR 6
 #define NV 4
@@ -150,8 +151,19 @@ static inline __attribute__((always_inline)) void tile(const struct plan *pl, in
 #define ACC_ROW(r) __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = c##r##0, c##r##2 = c##r##0, c##r##3 = c##r##0;
     ACC_ROW(0) ACC_ROW(1) ACC_ROW(2) ACC_ROW(3) ACC_ROW(4) ACC_ROW(5)
 #undef ACC_ROW
+    /* The next row tile's output lines, spread over this tile's k loop (gemm_prefetch.h):
+     * the output is written with no read, so each tile's 24 stores otherwise missed to
+     * L3 or DRAM together (2048^3: 3-4% faster, archbench ab 2026-12-02). Prefetching the
+     * next tile's activation rows the same way measured no better. */
+    size_t m = a->m, next_mr = i + MR < m ? (m - i - MR < MR ? m - i - MR : MR) : 0;
+    size_t esize = a->out == AB_I8_OUT_S8 ? 1 : 4;
+    struct c_prefetch cp = NO_C_PREFETCH;
+    if (next_mr)
+        cp = c_prefetch_plan((const char *)a->y + ((i + MR) * a->ldy + j0) * esize, a->ldy * esize, next_mr,
+                             ((size_t)nv * 16 * esize + 63) / 64, k4);
     for (size_t t = 0; t < k4; t++) {
         const int8_t *bt = bp + t * 64;
+        c_prefetch_step(&cp, t);
         __m512i b0 = _mm512_load_si512(bt);
         __m512i b1 = nv > 1 ? _mm512_load_si512(bt + bs) : b0;
         __m512i b2 = nv > 2 ? _mm512_load_si512(bt + 2 * bs) : b0;
