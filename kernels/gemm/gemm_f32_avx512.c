@@ -38,8 +38,9 @@
  * aligned loads, 6 broadcasts and 24 FMAs with no spills; its losses are the B panel
  * streamed from L2 (4 lines per 12 cycles) and the C merge once per KC steps. Against
  * oneDNN's sgemm in the same quiet run (06:27 UTC): 0.89 / 0.78 at 1024^3 and 0.90 /
- * 0.82 at 2048^3, 1 / 2 threads (2-thread ratios move 5-10% between runs). At 2 threads the per-thread rate falls further than oneDNN's (ours ~1.65x
- * from 1 to 2 threads, oneDNN ~1.85x) with the same packing shares, so the loss is in
+ * 0.82 at 2048^3, 1 / 2 threads (2-thread ratios move 5-10% between runs). At 2
+ * threads the per-thread rate falls further than oneDNN's (ours ~1.65x from 1 to 2
+ * threads, oneDNN ~1.85x) with the same packing shares, so the loss is in
  * the micro-kernel's memory side - both cores streaming C (k / KC passes over C) and
  * A (n / NC passes) through the shared L3 and DRAM - not in the task split (two or
  * four equal tiles, no barrier inside the call). Not closed here: packing B from the
@@ -67,7 +68,10 @@
  * What did pay (2026-12-02): each micro-kernel call prefetching the next C tile one line
  * every kc / 24 k steps instead of its own 24 lines at its start (gemm_prefetch.h):
  * archbench ab against the old code, new / old time 0.96-0.98 at 1024^3 and 0.94-0.99 at
- * 2048^3, 1 and 2 threads.
+ * 2048^3, 1 and 2 threads. Against oneDNN's sgemm after it (5 runs 11:52-12:07 UTC,
+ * median and range of the per-run speed ratios): 0.98 (0.92-1.02) / 0.89 (0.82-0.98) at
+ * 1024^3 and 0.96 (0.94-1.00) / 0.92 (0.90-0.96) at 2048^3, 1 / 2 threads; the 2-thread
+ * gap is still the memory side described above.
  *
  * The block sizes, the micro-kernel and the task loop live in gemm_avx512_tile.h, shared
  * with gemm_f16_f16c (FP16 widened to FP32 while packing into the same panels).
