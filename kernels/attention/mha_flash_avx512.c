@@ -51,7 +51,13 @@
  * heads 16, d 64, 1 thread), new / old time: 1.007 [0.997, 1.015] and 1.005 at n = 1K and
  * 2K non-causal, 1.009 [1.001, 1.018] and 1.005 causal: the 2^x ops cost as much inside the
  * epilogue as in their own pass, so the FMA and FADD pipes, not st's loads and stores,
- * are what that pass costs.
+ * are what that pass costs. Also dropped (2026-12-02, branch mha-pf): a software prefetch
+ * of the next tile's K rows (a share before each 6-key score group) and V rows (before
+ * each P V row group), for n = 4K where a head's K and V no longer stay in L2: archbench
+ * ab, 8 blocks, new / old time 1.084 [1.063, 1.139] at n = 1K, 1.112 [1.100, 1.209] at 4K
+ * and 1.111 [1.077, 1.158] at 4K causal - a regression: the hardware prefetchers already
+ * stream the contiguous K and V rows, and the bursts of software prefetches only compete
+ * with the tile's own loads.
  *
  * Assumes: d is a multiple of 16 (supports() checks it; d <= 512); 64-byte aligned
  * workspace of workspace_bytes(shape, n_threads).
