@@ -50,7 +50,10 @@
 #include "attention_impl.h"
 #include "attn_simd.h"
 
-#define CH 64   /* rows per non-causal chunk */
+/* rows per non-causal chunk; 128 (half the S loads and stores of pass 1) measured no
+ * faster: archbench ab, 8 blocks, 2026-12-02, new / old time 1.024 [0.916, 1.070],
+ * 1.007 [0.985, 1.018] and 0.998 [0.982, 1.015] at n = 1K / 2K / 4K */
+#define CH 64
 /* chunks ahead to prefetch: one chunk of compute (about 3 us) covers the DRAM latency;
  * two or more measured slower at n = 4096 (more lines in flight than the core keeps) */
 #define PFD 1
