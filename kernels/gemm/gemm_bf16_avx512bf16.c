@@ -237,6 +237,7 @@ static inline __attribute__((always_inline)) void micro_kernel(int mr, int nv, s
         }
     }
 
+    c_prefetch_rest(&cp);
     for (int i = 0; i < mr; ++i) {
         float *cr = c + (size_t)i * ldc;
         for (int v = 0; v < nv; ++v) {

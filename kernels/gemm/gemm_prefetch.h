@@ -90,15 +90,30 @@ static inline struct c_prefetch c_prefetch_after(const float *crow, size_t j, si
     return c_prefetch_plan(next_panel, stride, next_mr, ((nc < nr ? nc : nr) + 15) / 16, steps);
 }
 
+/* The plan's next line (the caller checks line < lines). */
+static inline void c_prefetch_one(struct c_prefetch *cp)
+{
+    _mm_prefetch(cp->base + (cp->line / cp->per_row) * cp->stride_bytes + 64 * (cp->line % cp->per_row),
+                 _MM_HINT_T0);
+    ++cp->line;
+}
+
 /* At k step kk: the next line, when its turn has come. */
 static inline void c_prefetch_step(struct c_prefetch *cp, size_t kk)
 {
     if (kk == cp->next_at && cp->line < cp->lines) {
-        _mm_prefetch(cp->base + (cp->line / cp->per_row) * cp->stride_bytes + 64 * (cp->line % cp->per_row),
-                     _MM_HINT_T0);
-        ++cp->line;
+        c_prefetch_one(cp);
         cp->next_at += cp->every;
     }
+}
+
+/* After the k loop: the lines a short loop (fewer steps than lines, e.g. the last k block
+ * of k = 256 q + 6) had no turn for. The next call relies on its tile being fetched whole:
+ * it then skips fetching its own C. */
+static inline void c_prefetch_rest(struct c_prefetch *cp)
+{
+    while (cp->line < cp->lines)
+        c_prefetch_one(cp);
 }
 
 #endif /* ARCHBENCH_GEMM_PREFETCH_H */
