@@ -96,6 +96,10 @@ static void help(FILE *out)
             "                         becomes a 'crash' or 'timeout' row and the sweep goes on\n"
             "      --item-timeout S   with --isolate: kill an item after S seconds (default\n"
             "                         4 x --max-item-time + 60)\n"
+            "      --interleave       the variants of a case and thread count take turns, one\n"
+            "                         repetition each (ABBA): a slow phase of the host hits them all,\n"
+            "                         so their ratios (ours vs oneDNN) hold on a noisy machine;\n"
+            "                         energy is then not measured\n"
             "      --seed S           input seed (default 1)\n"
             "      --tdp W            energy estimate model: W watts x time, when no energy counter\n"
             "      --no-pin           do not pin threads to CPUs\n"
@@ -304,7 +308,7 @@ static void print_summary(const char *dir)
 
 int ab__cli_run(int argc, char **argv)
 {
-    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE, OPT_ISOLATE, OPT_ITEM_TIMEOUT, OPT_SHAPE, OPT_PACE };
+    enum { OPT_MULTIPLEX = 256, OPT_RESUME, OPT_SEED, OPT_TDP, OPT_NO_PIN, OPT_MAX_ITEM, OPT_NO_PROBES, OPT_PEAKS_FROM, OPT_OVERWRITE, OPT_ISOLATE, OPT_ITEM_TIMEOUT, OPT_SHAPE, OPT_PACE, OPT_INTERLEAVE };
     static const struct option options[] = {
         {"filter", required_argument, NULL, 'f'},      {"set", required_argument, NULL, 's'},
         {"shape", required_argument, NULL, OPT_SHAPE},
@@ -316,6 +320,7 @@ int ab__cli_run(int argc, char **argv)
         {"tdp", required_argument, NULL, OPT_TDP},     {"no-pin", no_argument, NULL, OPT_NO_PIN},
         {"no-probes", no_argument, NULL, OPT_NO_PROBES}, {"peaks-from", required_argument, NULL, OPT_PEAKS_FROM},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE}, {"isolate", no_argument, NULL, OPT_ISOLATE},
+        {"interleave", no_argument, NULL, OPT_INTERLEAVE},
         {"item-timeout", required_argument, NULL, OPT_ITEM_TIMEOUT}, {"help", no_argument, NULL, 'h'},
         {"pace", required_argument, NULL, OPT_PACE},
         {NULL, 0, NULL, 0},
@@ -430,6 +435,10 @@ int ab__cli_run(int argc, char **argv)
         case OPT_ISOLATE:
             o.isolate = true;
             o.given |= AB_RUN_GIVEN_ISOLATE;
+            break;
+        case OPT_INTERLEAVE:
+            o.interleave = true;
+            o.given |= AB_RUN_GIVEN_INTERLEAVE;
             break;
         case OPT_ITEM_TIMEOUT:
             if (!parse_double(optarg, &o.item_timeout_s) || o.item_timeout_s <= 0.0 || o.item_timeout_s > 86400.0)

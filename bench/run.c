@@ -191,6 +191,12 @@ static enum ab_status restore_options(const cJSON *ctx, struct ab_run_options *o
             *nums[i].i = (int)v->valuedouble;
         }
     }
+    v = GET("interleave");  /* absent in runs before --interleave: off */
+    if (v && !cJSON_IsBool(v))
+        return ab_error_set(err, AB_EPARSE, "'%s/context.json': options.interleave mistyped", dir);
+    if ((o->given & AB_RUN_GIVEN_INTERLEAVE) && o->interleave != cJSON_IsTrue(v))
+        return conflict(err, dir, "--interleave", cJSON_IsTrue(v) ? "on" : "off");
+    o->interleave = cJSON_IsTrue(v);
     v = GET("events");
     if (!cJSON_IsString(v))
         return ab_error_set(err, AB_EPARSE, "'%s/context.json': options.events missing", dir);
@@ -319,6 +325,146 @@ static enum ab_status write_context_only(struct ab__runner *r, const struct ab_r
     return st;
 }
 
+/* Tell the front end item i (0-based) starts, with a time estimate from those done. */
+static void progress(const struct ab__runner *r, const struct ab_run_result *res, const struct ab__plan *pl, size_t i)
+{
+    if (!r->o->on_progress)
+        return;
+    const struct ab__item *it = &pl->items[i];
+    double el = (double)(ab_now_ns() - r->t_start_ns) * 1e-9;
+    struct ab_run_progress p = {it->kernel->name, pl->cases[it->case_index].shape_text, it->threads, i + 1,
+                                pl->n_items, el,
+                                res->n_done ? el / (double)res->n_done * (double)(pl->n_items - i) : NA_F64};
+    r->o->on_progress(r->o->user, &p);
+}
+
+/* After an item is measured: peaks (probes), derived figures, the journal and the
+ * results. Releases the row's samples. */
+static enum ab_status record_item(struct ab__runner *r, struct ab_run_result *res, const struct ab__item *it,
+                                  const struct ab__plan_case *pc, struct ab_case *c, double ref_call_ns,
+                                  struct ab_result_row *row, const struct ab_result_metric *metrics, size_t n_metrics,
+                                  struct ab_error *err)
+{
+    struct ab_results_context *ctx = &r->res.ctx;
+    enum ab_status st;
+    if (pc->family->is_probe) {
+        ab__peaks_record(r, it, pc, row);
+        /* A team probe below the single-thread one is no peak: measure it again
+         * (twice at most), keep the best, and say so. */
+        const struct ab_result_peak *one = ab_results_peak(ctx, 1);
+        struct ab_result_peak *mine = ab__peaks_slot(r, it->threads);
+        for (int retry = 0; it->threads > 1 && one && mine && retry < 2 &&
+                            probe_rate(mine, pc) < probe_rate(one, pc);
+             retry++) {
+            struct ab_result_row again;
+            ab__measure_item(r, it, pc, c, ref_call_ns, &again);
+            ab__peaks_record(r, it, pc, &again);
+            mine->remeasured = true;
+            if (again.timed && (!row->timed || again.median_ns < row->median_ns)) {
+                ab__row_release(row);
+                *row = again;
+            } else {
+                ab__row_release(&again);
+            }
+        }
+        if (it->threads > 1 && one && mine && probe_rate(mine, pc) < probe_rate(one, pc))
+            ab__warn(r, "probe %s with %d threads (%.1f) stays below its 1-thread figure (%.1f) after "
+                        "re-measurement: the machine is busy; %% of peak at %d threads is unreliable",
+                     pc->shape_text, it->threads, probe_rate(mine, pc), probe_rate(one, pc), it->threads);
+    }
+    ab_results_derive(row, pc->family->is_probe ? NULL : ab_results_peak(ctx, it->threads),
+                      it->kernel->is_ref ? NA_F64 : ref_median(r, pc));
+    if (row->verdict != AB_VERDICT_PASS && row->verdict != AB_VERDICT_REFERENCE)
+        res->n_failed++;
+    if (row->implausible) {
+        res->n_implausible++;
+        ab__warn(r, "%s %s threads=%d: %.1f%% of its %s bound: implausible (above the probe's spread)",
+                 row->key.kernel, row->key.shape, row->key.threads, row->pct_bound, ab_bound_name(row->bound));
+    }
+    for (size_t s = 0; s < row->n_samples; s++)
+        if (row->samples[s].preempted) {
+            res->n_preempted++;
+            break;
+        }
+    st = ab_results_journal_append(r->journal, ctx, row, metrics, n_metrics, err);
+    if (st == AB_OK)
+        st = ab_results_add_row(&r->res, row) == AB_OK ? AB_OK
+                                                        : ab_error_set(err, AB_ENOMEM, "out of memory for results");
+    for (size_t m = 0; st == AB_OK && m < n_metrics; m++)
+        if (ab_results_add_metric(&r->res, &metrics[m]) != AB_OK)
+            st = ab_error_set(err, AB_ENOMEM, "out of memory for results");
+    ab__row_release(row);
+    if (st == AB_OK)
+        res->n_done++;
+    return st;
+}
+
+/* Can item `it` take turns with others (run --interleave)? Timed variants only: the
+ * reference is measured alone first (its median is every speedup's base), probes set
+ * the peaks, collective items need every rank in step, isolated ones a process each. */
+static bool interleavable(const struct ab_run_options *o, const struct ab__item *it, const struct ab__plan_case *pc)
+{
+    return o->interleave && !o->isolate && !it->kernel->is_ref && !pc->family->is_probe && !pc->family->collective;
+}
+
+/* The variants of one case and thread count, from item i on, take turns repetition by
+ * repetition, ABBA (forward, then backward, so neither position is always first after
+ * the other): a slow phase of the host lands on all of them, and their ratio holds.
+ * Returns the number of items it covered; their rows are recorded in plan order. */
+static enum ab_status measure_group(struct ab__runner *r, struct ab_run_result *res, const struct ab__plan *pl,
+                                    size_t i, struct ab_case *c, struct ab_result_metric *metrics, size_t n_metrics,
+                                    size_t *out_covered, struct ab_error *err)
+{
+    const struct ab_run_options *o = r->o;
+    const struct ab__item *first = &pl->items[i];
+    const struct ab__plan_case *pc = &pl->cases[first->case_index];
+    size_t idx[AB__RUN_MAX_GROUP], n = 0, j = i;
+    for (; j < pl->n_items && n < AB__RUN_MAX_GROUP; j++) {
+        const struct ab__item *it = &pl->items[j];
+        if (it->case_index != first->case_index || it->threads != first->threads || !interleavable(o, it, pc))
+            break;
+        struct ab_result_key key;
+        key_of(&key, it, pc);
+        if (!ab_results_find(&r->res, &key))  /* kept from an interrupted run: not again */
+            idx[n++] = j;
+    }
+    *out_covered = j - i;
+    struct ab__meas ms[AB__RUN_MAX_GROUP];
+    struct ab_result_row rows[AB__RUN_MAX_GROUP];
+    struct ab_alloc_stats a;
+    ab_alloc_get_stats(&a);
+    for (size_t g = 0; g < n; g++) {
+        const struct ab__item *it = &pl->items[idx[g]];
+        if (g > 0)  /* the first was announced by the run's loop */
+            progress(r, res, pl, idx[g]);
+        ms[g] = (struct ab__meas){.it = it, .pc = pc, .c = c, .row = &rows[g], .ref_call_ns = NA_F64,
+                                  .interleaved = true, .shim_base = (int64_t)a.bytes_live};
+        ab__measure_begin(r, &ms[g]);
+    }
+    for (size_t round = 0;; round++) {
+        bool any = false;
+        for (size_t q = 0; q < n; q++)
+            any |= ab__measure_rep(r, &ms[round % 2 ? n - 1 - q : q]);
+        if (!any)
+            break;
+    }
+    for (size_t g = 0; g < n; g++)
+        ab__measure_end(r, &ms[g]);
+    enum ab_status st = AB_OK;
+    for (size_t g = 0; g < n; g++) {
+        if (o->stop && *o->stop >= 2) {
+            ab__row_release(&rows[g]);  /* abandoned: measured again on resume */
+            continue;
+        }
+        if (st == AB_OK)
+            st = record_item(r, res, &pl->items[idx[g]], pc, c, NA_F64, &rows[g], g == 0 ? metrics : NULL,
+                             g == 0 ? n_metrics : 0, err);
+        else
+            ab__row_release(&rows[g]);
+    }
+    return st;
+}
+
 /* ---- the run ---------------------------------------------------------------------------------- */
 
 enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *out_result, struct ab_error *err)
@@ -348,6 +494,11 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
     if (o.n_threads == 0 || o.repetitions < 1 || !(o.min_time_s >= 0.0) || !isfinite(o.min_time_s) ||
         !(o.max_item_s > 0.0) || !isfinite(o.max_item_s) || !o.out_dir) {
         st = ab_error_set(err, AB_EINVAL, "invalid run options");
+        goto done;
+    }
+    if (o.interleave && o.isolate) {
+        st = ab_error_set(err, AB_EINVAL, "--interleave and --isolate exclude each other: an isolated item runs in a "
+                                          "process of its own, so it cannot take turns with another");
         goto done;
     }
     bool complete = false;
@@ -466,13 +617,7 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
         key_of(&key, it, pc);
         if (ab_results_find(&r.res, &key))
             continue;  /* kept from the interrupted run */
-        if (o.on_progress) {
-            double el = (double)(ab_now_ns() - r.t_start_ns) * 1e-9;
-            size_t measured = res.n_done;
-            struct ab_run_progress p = {it->kernel->name, pc->shape_text, it->threads, i + 1, pl.n_items, el,
-                                        measured ? el / (double)measured * (double)(pl.n_items - i) : NA_F64};
-            o.on_progress(o.user, &p);
-        }
+        progress(&r, &res, &pl, i);
         struct ab_result_metric metrics[AB__RUN_MAX_ITEM_METRICS];
         size_t n_metrics = 0;
         struct ab_result_row row;
@@ -521,6 +666,18 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
         }
         if (!ab__team_pin(&r.team, it->threads))
             ab__warn(&r, "threads=%d: %s", it->threads, r.team.pin_report);
+        if (interleavable(&o, it, pc)) {
+            size_t covered = 1;
+            st = measure_group(&r, &res, &pl, i, c, metrics, n_metrics, &covered, err);
+            i += covered - 1;
+            if (o.stop && *o.stop >= 2) {
+                res.interrupted = true;
+                break;
+            }
+            if (st != AB_OK)
+                goto done;
+            continue;
+        }
         if (pc->family->collective && !it->kernel->is_ref) {
             size_t n_coll = 0;
             ab__mpi_measure_item(&r, it, pc, c, &row, metrics + n_metrics, AB__RUN_MAX_ITEM_METRICS - n_metrics,
@@ -535,56 +692,8 @@ enum ab_status ab_run(const struct ab_run_options *opts, struct ab_run_result *o
             res.interrupted = true;
             break;
         }
-        if (pc->family->is_probe) {
-            ab__peaks_record(&r, it, pc, &row);
-            /* A team probe below the single-thread one is no peak: measure it again
-             * (twice at most), keep the best, and say so. */
-            const struct ab_result_peak *one = ab_results_peak(ctx, 1);
-            struct ab_result_peak *mine = ab__peaks_slot(&r, it->threads);
-            for (int retry = 0; it->threads > 1 && one && mine && retry < 2 &&
-                                probe_rate(mine, pc) < probe_rate(one, pc);
-                 retry++) {
-                struct ab_result_row again;
-                ab__measure_item(&r, it, pc, c, ref_call_ns, &again);
-                ab__peaks_record(&r, it, pc, &again);
-                mine->remeasured = true;
-                if (again.timed && (!row.timed || again.median_ns < row.median_ns)) {
-                    ab__row_release(&row);
-                    row = again;
-                } else {
-                    ab__row_release(&again);
-                }
-            }
-            if (it->threads > 1 && one && mine && probe_rate(mine, pc) < probe_rate(one, pc))
-                ab__warn(&r, "probe %s with %d threads (%.1f) stays below its 1-thread figure (%.1f) after "
-                             "re-measurement: the machine is busy; %% of peak at %d threads is unreliable",
-                         pc->shape_text, it->threads, probe_rate(mine, pc), probe_rate(one, pc), it->threads);
-        }
-        ab_results_derive(&row, pc->family->is_probe ? NULL : ab_results_peak(ctx, it->threads),
-                          it->kernel->is_ref ? NA_F64 : ref_median(&r, pc));
-        if (row.verdict != AB_VERDICT_PASS && row.verdict != AB_VERDICT_REFERENCE)
-            res.n_failed++;
-        if (row.implausible) {
-            res.n_implausible++;
-            ab__warn(&r, "%s %s threads=%d: %.1f%% of its %s bound: implausible (above the probe's spread)",
-                     row.key.kernel, row.key.shape, row.key.threads, row.pct_bound, ab_bound_name(row.bound));
-        }
-        for (size_t s = 0; s < row.n_samples; s++)
-            if (row.samples[s].preempted) {
-                res.n_preempted++;
-                break;
-            }
-        st = ab_results_journal_append(r.journal, ctx, &row, metrics, n_metrics, err);
-        if (st == AB_OK)
-            st = ab_results_add_row(&r.res, &row) == AB_OK ? AB_OK
-                                                            : ab_error_set(err, AB_ENOMEM, "out of memory for results");
-        for (size_t m = 0; st == AB_OK && m < n_metrics; m++)
-            if (ab_results_add_metric(&r.res, &metrics[m]) != AB_OK)
-                st = ab_error_set(err, AB_ENOMEM, "out of memory for results");
-        ab__row_release(&row);
-        if (st != AB_OK)
+        if ((st = record_item(&r, &res, it, pc, c, ref_call_ns, &row, metrics, n_metrics, err)) != AB_OK)
             goto done;
-        res.n_done++;
     }
     if (!ab_results_journal_close(r.journal)) {
         r.journal = NULL;

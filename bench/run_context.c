@@ -112,6 +112,7 @@ static cJSON *options_json(const struct ab_run_options *o)
     cJSON_AddBoolToObject(j, "pin", o->pin);
     cJSON_AddBoolToObject(j, "probes", o->probes);
     cJSON_AddBoolToObject(j, "isolate", o->isolate);
+    cJSON_AddBoolToObject(j, "interleave", o->interleave);
     cJSON_AddNumberToObject(j, "item_timeout_s", o->item_timeout_s);
     cJSON_AddStringToObject(j, "peaks_from", o->peaks_from ? o->peaks_from : "");
     return j;

@@ -120,6 +120,30 @@ bool ab__verify(struct ab__runner *r, struct ab_case *c, const struct ab_kernel 
  * duration of the reference call that produced AB_SLOT_REF (NaN if unknown). */
 void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
                       struct ab_case *c, double ref_call_ns, struct ab_result_row *row);
+/* The same in phases, so the repetitions of several items can take turns (run
+ * --interleave): begin verifies and calibrates, each rep call takes one repetition while
+ * the item wants more (false once it is done or failed), end verifies again and
+ * summarises. The caller fills the first block; a failure in any phase completes the
+ * row there, and end is then a no-op. */
+struct ab__meas {
+    const struct ab__item *it;
+    const struct ab__plan_case *pc;
+    struct ab_case *c;
+    struct ab_result_row *row;
+    double ref_call_ns;
+    bool interleaved;        /* its repetitions take turns with other items' */
+    int64_t shim_base;       /* interleaved: shim bytes live before the group's first item */
+    /* the phases' state */
+    bool active, finished, shim_open, rss_ok, energy_on;
+    struct ab_exec exec;
+    size_t n_ev, cap, rep;
+    int reps, clean;
+    int64_t iters, region_start, shim_held, own_bytes, shim_peak;
+    double rep_s, own_ns;    /* one repetition's planned length; this item's time so far */
+};
+void ab__measure_begin(struct ab__runner *r, struct ab__meas *m);
+bool ab__measure_rep(struct ab__runner *r, struct ab__meas *m);
+void ab__measure_end(struct ab__runner *r, struct ab__meas *m);
 void ab__row_release(struct ab_result_row *row);
 /* Median, interval and spread of row's samples (clean ones when enough); notes appended. */
 bool ab__row_summarise(struct ab_result_row *row);
@@ -147,6 +171,8 @@ enum ab_status ab__peaks_load(struct ab__runner *r, const char *path, struct ab_
  * AB__MPI_RANKS_DETAILED ranks in detail) and over all ranks. */
 #define AB__MPI_RANKS_DETAILED 16
 #define AB__MPI_MAX_METRICS (8 + AB__MPI_RANKS_DETAILED * (AB_PHASES_MAX + 4))
+/* Most items one --interleave group holds (the variants of a case and thread count). */
+#define AB__RUN_MAX_GROUP 32
 #define AB__RUN_MAX_ITEM_METRICS (AB_METRICS_MAX + AB__MPI_MAX_METRICS)
 
 /* Under mpirun with more than one rank only collective families are run (the others

@@ -223,234 +223,47 @@ void ab__row_init(const struct ab__runner *r, const struct ab__item *it, const s
     row->shim_peak_bytes = row->rss_before_bytes = row->rss_peak_bytes = -1;
 }
 
-void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
-                      struct ab_case *c, double ref_call_ns, struct ab_result_row *row)
+/* ---- one item in phases: begin (verify, calibrate), repetitions, end ----------------------- */
+
+/* The shim's peak of one phase, less what other items of an interleaved group hold:
+ * their workspaces and samples are theirs, not this item's. */
+static void shim_phase_start(struct ab__meas *m)
 {
-    const struct ab_run_options *o = r->o;
-    const struct ab_kernel *k = it->kernel;
-    ab__row_init(r, it, pc, c->seed, row);
-
-    size_t n_ev = ab_counters_count(r->team.counters);
-    struct ab_exec exec = {.n_threads = it->threads, .workspace = NULL, .workspace_bytes = (size_t)row->workspace_bytes};
-    enum ab_status st = AB_OK;
+    struct ab_alloc_stats s;
+    ab_alloc_get_stats(&s);
+    m->shim_held = (int64_t)s.bytes_live - m->shim_base - m->own_bytes;
+    m->shim_open = true;
     ab_alloc_reset_peak();
-    if (exec.workspace_bytes) {
-        exec.workspace = ab_aligned_alloc(AB_ALIGN_BYTES, exec.workspace_bytes);
-        if (!exec.workspace) {
-            snprintf(row->note, sizeof row->note, "cannot allocate %zu workspace bytes", exec.workspace_bytes);
-            snprintf(row->energy_note, sizeof row->energy_note, "not measured (not timed)");
-            return;
-        }
-    }
-    /* Verify on this very shape and thread count before any timing. The reference is
-     * not verified against itself: its output is the oracle. */
-    if (!k->is_ref && !ab__verify(r, c, k, &exec, row)) {
-        snprintf(row->energy_note, sizeof row->energy_note, "not measured (failed verification)");
-        goto done;
-    }
+}
 
-    size_t cap = (size_t)(3 * o->repetitions);
-    row->samples = ab_calloc(cap, sizeof *row->samples);
-    row->counts = n_ev ? ab_malloc(cap * n_ev * sizeof *row->counts) : NULL;
-    if (!row->samples || (n_ev && !row->counts)) {
-        snprintf(row->note, sizeof row->note, "out of memory for %zu repetitions", cap);
-        goto done;
-    }
-    for (size_t i = 0; i < cap * n_ev; i++)
-        row->counts[i] = AB_COUNT_NA;
+static void shim_phase_stop(struct ab__meas *m)
+{
+    if (!m->shim_open)
+        return;  /* between phases (a failed repetition): the repetitions allocate nothing */
+    m->shim_open = false;
+    struct ab_alloc_stats s;
+    ab_alloc_get_stats(&s);
+    int64_t peak = (int64_t)s.bytes_peak - m->shim_held;
+    if (peak > m->shim_peak)
+        m->shim_peak = peak;
+}
 
-    /* A reference so slow that one call takes a quarter of the item budget is timed by
-     * the one call that produced the reference output: a single sample, no counters. */
-    if (k->is_ref && ref_call_ns * 4e-9 > o->max_item_s) {
-        row->iterations = 1;
-        row->repetitions = 1;
-        row->n_samples = 1;
-        row->samples[0] = (struct ab_result_sample){.iterations = 1, .time_ns = ref_call_ns, .total_ns = ref_call_ns,
-                                                    .cpu_share = NA_F64, .invol_switches = -1, .steal_share = NA_F64};
-        snprintf(row->note, sizeof row->note,
-                 "one call (%.3g s) exceeds a quarter of the %.0f s item budget: timed by the call that produced the "
-                 "reference output; counters, memory and energy not measured",
-                 ref_call_ns * 1e-9, o->max_item_s);
-        snprintf(row->energy_note, sizeof row->energy_note, "not measured (single untimed-region sample)");
-        row->timed = ab__row_summarise(row);
-        goto done;
-    }
-    /* Warm-up and calibration, Google Benchmark style: grow the batch until one batch
-     * lasts min_time (a single first call is a poor guide: cold caches, thread start). */
-    int64_t iters = 1;
-    double best_call_ns = INFINITY;
-    bool slow_ref = k->is_ref && ref_call_ns >= o->min_time_s * 1e9;
-    if (slow_ref)
-        best_call_ns = ref_call_ns;
-    int64_t calib_start = ab_now_ns();
-    while (!slow_ref) {
-        if (abandon(r))
-            goto abandoned;
-        int64_t t0 = ab_now_ns();
-        if ((st = run_calls(c, k, &exec, iters, o->stop)) != AB_OK)
-            goto kernel_error;
-        double batch_ns = (double)(ab_now_ns() - t0);
-        if (batch_ns / (double)iters < best_call_ns)
-            best_call_ns = batch_ns / (double)iters;
-        /* The item budget bounds calibration too (a huge --min-time must not hang). */
-        if (batch_ns >= o->min_time_s * 1e9 || iters >= (INT64_C(1) << 40) ||
-            (double)(ab_now_ns() - calib_start) * 1e-9 > o->max_item_s / 4)
-            break;
-        double grow_by = batch_ns > 0.0 ? 1.4 * o->min_time_s * 1e9 / batch_ns : 10.0;
-        grow_by = grow_by < 2.0 ? 2.0 : grow_by > 10.0 ? 10.0 : grow_by;
-        iters = (int64_t)ceil((double)iters * grow_by);
-    }
-    /* A batch slowed by preemption would make later repetitions too short: size the
-     * repetition by the fastest call seen, so a typical repetition lasts min_time. */
-    double by_best = best_call_ns > 0.0 ? ceil(o->min_time_s * 1e9 / best_call_ns) : 1.0;
-    double budget_iters = best_call_ns > 0.0 ? floor(o->max_item_s * 1e9 / best_call_ns) : 1.0;
-    if (by_best > budget_iters)
-        by_best = budget_iters;
-    if (by_best > 1099511627776.0)  /* 2^40 calls: far beyond any budget, and fits int64 */
-        by_best = 1099511627776.0;
-    if (by_best > (double)iters)
-        iters = (int64_t)by_best;
-    if (iters < 1)
-        iters = 1;
-    row->iterations = iters;
-    double rep_s = best_call_ns * (double)iters * 1e-9;
-    int reps = o->repetitions;
-    if (rep_s * reps > o->max_item_s) {
-        int fit = (int)(o->max_item_s / rep_s);
-        reps = fit > 1 ? fit : 1;
-        append_note(row, "repetitions reduced to %d to fit the %.0f s item budget (one repetition %.3g s)", reps,
-                    o->max_item_s, rep_s);
-    }
-
-    bool rss_ok = ab_mem_peak_reset();
-    row->rss_before_bytes = ab_mem_rss_bytes();
-    long ticks_per_s = sysconf(_SC_CLK_TCK);
-    /* Taking turns (on_yield), the region holds the other process's repetitions and the
-     * untimed calls after each turn: a package counter or a power model over it would
-     * charge them to this kernel, so energy is not measured. */
-    bool energy_on = !o->on_yield && ab_energy_source(r->energy) != AB_ENERGY_NONE && ab_energy_begin(r->energy) == AB_OK;
-    int64_t region_start = ab_now_ns();
-    int clean = 0;
-    for (size_t rep = 0; rep < cap; rep++) {
-        /* R repetitions, then more while too few are clean and the budget allows. */
-        if ((int)rep >= reps && (clean >= reps || (double)(ab_now_ns() - region_start) * 1e-9 + rep_s > o->max_item_s))
-            break;
-        if (abandon(r))
-            goto abandoned;
-        if (o->on_yield) {
-            o->on_yield(o->user);
-            if (abandon(r))
-                goto abandoned;
-            if ((st = run_calls(c, k, &exec, 1, o->stop)) != AB_OK)
-                goto kernel_error;
-        }
-        int64_t *counts = n_ev ? row->counts + rep * n_ev : NULL;
-        int64_t dummy[AB_COUNTERS_MAX];
-        /* Steal comes from parsing /proc/stat: read outside the counted interval, so the
-         * counters see the kernel only (its ticks are 10 ms anyway). */
-        int64_t st0 = steal_ticks(&r->team, it->threads);
-        ab__team_counters_start(&r->team, it->threads);
-        int64_t sw0 = invol_switches(), cpu0 = process_cpu_ns();
-        int64_t a = ab_now_ns();
-        st = run_calls(c, k, &exec, iters, o->stop);
-        int64_t b = ab_now_ns();
-        int64_t cpu1 = process_cpu_ns(), sw1 = invol_switches();
-        ab__team_counters_stop(&r->team, it->threads, counts ? counts : dummy);
-        int64_t st1 = steal_ticks(&r->team, it->threads);
-        if (st != AB_OK)
-            goto kernel_error;
-        struct ab_result_sample *s = &row->samples[rep];
-        /* One timer read pair brackets the repetition: its cost is subtracted once. */
-        double total = (double)(b - a) - r->timer_overhead_ns;
-        s->iterations = iters;
-        s->total_ns = total > 0.0 ? total : 0.0;
-        s->time_ns = s->total_ns / (double)iters;
-        double wall = (double)(b - a);
-        s->cpu_share = cpu0 >= 0 && cpu1 >= 0 && wall > 0 ? (double)(cpu1 - cpu0) / (wall * it->threads) : NA_F64;
-        s->invol_switches = sw0 >= 0 && sw1 >= 0 ? sw1 - sw0 : -1;
-        s->steal_share = st0 >= 0 && st1 >= 0 && wall > 0 && ticks_per_s > 0
-                             ? (double)(st1 - st0) / (double)ticks_per_s * 1e9 / (wall * it->threads)
-                             : NA_F64;
-        s->preempted = s->cpu_share < AB_PREEMPT_MIN_CPU_SHARE || s->steal_share > AB_PREEMPT_MAX_STEAL_SHARE ||
-                       (double)s->invol_switches > AB_PREEMPT_MAX_SWITCHES_PER_S * wall * 1e-9 * it->threads + 1.0;
-        clean += !s->preempted;
-        row->n_samples = rep + 1;
-    }
-    row->repetitions = (int)row->n_samples;
-    row->region_s = (double)(ab_now_ns() - region_start) * 1e-9;
-    row->rss_peak_bytes = rss_ok ? ab_mem_peak_rss_bytes() : -1;
-    if (energy_on) {
-        double joules = NA_F64;
-        int64_t calls = (int64_t)row->n_samples * iters;
-        enum ab_status est = ab_energy_end(r->energy, row->region_s, &joules);
-        /* A region shorter than the counter's update interval is lengthened with more
-         * calls (not timed) until it is long enough, then measured; never reported short. */
-        while (est == AB_EINVAL && row->region_s < ab_energy_min_region_s(r->energy) && row->region_s < o->max_item_s) {
-            if ((st = run_calls(c, k, &exec, iters, o->stop)) != AB_OK)
-                goto kernel_error;
-            calls += iters;
-            row->region_s = (double)(ab_now_ns() - region_start) * 1e-9;
-            if (row->region_s >= ab_energy_min_region_s(r->energy))
-                est = ab_energy_end(r->energy, row->region_s, &joules);
-        }
-        if (est == AB_OK) {
-            row->energy_j = joules / (double)calls;
-            snprintf(row->energy_source, sizeof row->energy_source, "%s",
-                     ab_energy_source_name(ab_energy_source(r->energy)));
-            const char *model = ab_energy_model(r->energy);
-            snprintf(row->energy_note, sizeof row->energy_note, "%s", model ? model : "");
-        } else {
-            snprintf(row->energy_note, sizeof row->energy_note, "region of %.3f s refused (%s; needs >= %.3f s)",
-                     row->region_s, ab_status_message(est), ab_energy_min_region_s(r->energy));
-        }
-    } else if (o->on_yield) {
-        snprintf(row->energy_note, sizeof row->energy_note,
-                 "not measured (the repetitions took turns with another process, which the region would count)");
-    } else {
-        snprintf(row->energy_note, sizeof row->energy_note, "%s", ab_energy_reason(r->energy));
-    }
-    row->flop_per_j = row->flops > 0.0 ? row->flops / row->energy_j : NA_F64;
-    row->tokens_per_j = row->tokens / row->energy_j;
-    /* Checked again after the timed calls, poisoned and guarded as before them: a kernel
-     * right on its first call only (a stale plan, state kept between calls) was timed
-     * doing something else, and its times are not reported. */
-    if (!k->is_ref) {
-        int64_t calls = (int64_t)row->n_samples * iters;
-        if (!ab__verify(r, c, k, &exec, row)) {
-            char first[sizeof row->note];
-            snprintf(first, sizeof first, "%s", row->note);
-            snprintf(row->note, sizeof row->note, "passed before timing, %.400s after %" PRId64 " timed calls", first,
-                     calls);
-            row->timed = false;
-            row->n_samples = 0;
-            row->repetitions = 0;
-            snprintf(row->energy_note, sizeof row->energy_note, "not reported (failed verification after timing)");
-            row->energy_j = row->flop_per_j = row->tokens_per_j = NA_F64;
-            snprintf(row->energy_source, sizeof row->energy_source, "NA");
-            goto done;
-        }
-    }
-    row->timed = ab__row_summarise(row);
-    goto done;
-abandoned:
-    snprintf(row->note, sizeof row->note, "abandoned by a second interrupt");
-    row->timed = false;
-    row->verdict = AB_VERDICT_FAIL;
-    goto done;
-kernel_error:
-    if (st == AB_EINTERRUPTED)
-        goto abandoned;
-    snprintf(row->note, sizeof row->note, "kernel returned %s (seed %" PRIu64 ")", ab_status_name(st), c->seed);
-    row->verdict = AB_VERDICT_FAIL;
-    row->timed = false;
-done:
-    ab_free(exec.workspace);
-    struct ab_alloc_stats after;
-    ab_alloc_get_stats(&after);
-    row->shim_peak_bytes = (int64_t)after.bytes_peak;
+/* The row's last fields, the workspace released; the item is over. */
+static void finish(struct ab__runner *r, struct ab__meas *m)
+{
+    struct ab_result_row *row = m->row;
+    size_t n_ev = m->n_ev;
+    m->active = false;
+    m->finished = true;
+    ab_free(m->exec.workspace);
+    m->exec.workspace = NULL;
+    shim_phase_stop(m);
+    row->shim_peak_bytes = m->shim_peak;
     snprintf(row->mem_note, sizeof row->mem_note, "%s",
-             row->rss_peak_bytes >= 0 ? "shim peak covers case inputs, outputs and workspace"
-                                      : "peak RSS unavailable (not timed, or no /proc/self/clear_refs)");
+             row->rss_peak_bytes < 0 ? "peak RSS unavailable (not timed, or no /proc/self/clear_refs)"
+             : m->interleaved ? "shim peak covers case inputs, outputs and workspace; peak RSS is the process's over "
+                                "the repetitions of every item interleaved with this one"
+                              : "shim peak covers case inputs, outputs and workspace");
     if (!row->timed) {
         row->repetitions = 0;
         row->n_samples = 0;
@@ -476,4 +289,324 @@ done:
         if (ok && cyc > 0)
             row->ipc = ins / cyc;
     }
+}
+
+static void fail_abandoned(struct ab__runner *r, struct ab__meas *m)
+{
+    snprintf(m->row->note, sizeof m->row->note, "abandoned by a second interrupt");
+    m->row->timed = false;
+    m->row->verdict = AB_VERDICT_FAIL;
+    finish(r, m);
+}
+
+static void fail_kernel(struct ab__runner *r, struct ab__meas *m, enum ab_status st)
+{
+    if (st == AB_EINTERRUPTED) {
+        fail_abandoned(r, m);
+        return;
+    }
+    snprintf(m->row->note, sizeof m->row->note, "kernel returned %s (seed %" PRIu64 ")", ab_status_name(st),
+             m->c->seed);
+    m->row->verdict = AB_VERDICT_FAIL;
+    m->row->timed = false;
+    finish(r, m);
+}
+
+void ab__measure_begin(struct ab__runner *r, struct ab__meas *m)
+{
+    const struct ab_run_options *o = r->o;
+    const struct ab_kernel *k = m->it->kernel;
+    struct ab_result_row *row = m->row;
+    struct ab_case *c = m->c;
+    ab__row_init(r, m->it, m->pc, c->seed, row);
+    struct ab_alloc_stats s0;
+    ab_alloc_get_stats(&s0);
+    if (!m->interleaved)
+        m->shim_base = (int64_t)s0.bytes_live;
+    m->own_bytes = 0;
+    m->shim_peak = 0;
+    m->active = m->finished = false;
+    m->own_ns = 0.0;
+    shim_phase_start(m);
+
+    m->n_ev = ab_counters_count(r->team.counters);
+    m->exec = (struct ab_exec){.n_threads = m->it->threads, .workspace = NULL,
+                               .workspace_bytes = (size_t)row->workspace_bytes};
+    struct ab_exec *exec = &m->exec;
+    enum ab_status st = AB_OK;
+    if (exec->workspace_bytes) {
+        exec->workspace = ab_aligned_alloc(AB_ALIGN_BYTES, exec->workspace_bytes);
+        if (!exec->workspace) {
+            snprintf(row->note, sizeof row->note, "cannot allocate %zu workspace bytes", exec->workspace_bytes);
+            snprintf(row->energy_note, sizeof row->energy_note, "not measured (not timed)");
+            finish(r, m);
+            return;
+        }
+    }
+    /* Verify on this very shape and thread count before any timing. The reference is
+     * not verified against itself: its output is the oracle. */
+    if (!k->is_ref && !ab__verify(r, c, k, exec, row)) {
+        snprintf(row->energy_note, sizeof row->energy_note, "not measured (failed verification)");
+        finish(r, m);
+        return;
+    }
+
+    size_t cap = m->cap = (size_t)(3 * o->repetitions);
+    size_t n_ev = m->n_ev;
+    row->samples = ab_calloc(cap, sizeof *row->samples);
+    row->counts = n_ev ? ab_malloc(cap * n_ev * sizeof *row->counts) : NULL;
+    if (!row->samples || (n_ev && !row->counts)) {
+        snprintf(row->note, sizeof row->note, "out of memory for %zu repetitions", cap);
+        finish(r, m);
+        return;
+    }
+    for (size_t i = 0; i < cap * n_ev; i++)
+        row->counts[i] = AB_COUNT_NA;
+
+    /* A reference so slow that one call takes a quarter of the item budget is timed by
+     * the one call that produced the reference output: a single sample, no counters. */
+    if (k->is_ref && m->ref_call_ns * 4e-9 > o->max_item_s) {
+        row->iterations = 1;
+        row->repetitions = 1;
+        row->n_samples = 1;
+        row->samples[0] = (struct ab_result_sample){.iterations = 1, .time_ns = m->ref_call_ns,
+                                                    .total_ns = m->ref_call_ns, .cpu_share = NA_F64,
+                                                    .invol_switches = -1, .steal_share = NA_F64};
+        snprintf(row->note, sizeof row->note,
+                 "one call (%.3g s) exceeds a quarter of the %.0f s item budget: timed by the call that produced the "
+                 "reference output; counters, memory and energy not measured",
+                 m->ref_call_ns * 1e-9, o->max_item_s);
+        snprintf(row->energy_note, sizeof row->energy_note, "not measured (single untimed-region sample)");
+        row->timed = ab__row_summarise(row);
+        finish(r, m);
+        return;
+    }
+    /* Warm-up and calibration, Google Benchmark style: grow the batch until one batch
+     * lasts min_time (a single first call is a poor guide: cold caches, thread start). */
+    int64_t iters = 1;
+    double best_call_ns = INFINITY;
+    bool slow_ref = k->is_ref && m->ref_call_ns >= o->min_time_s * 1e9;
+    if (slow_ref)
+        best_call_ns = m->ref_call_ns;
+    int64_t calib_start = ab_now_ns();
+    while (!slow_ref) {
+        if (abandon(r)) {
+            fail_abandoned(r, m);
+            return;
+        }
+        int64_t t0 = ab_now_ns();
+        if ((st = run_calls(c, k, exec, iters, o->stop)) != AB_OK) {
+            fail_kernel(r, m, st);
+            return;
+        }
+        double batch_ns = (double)(ab_now_ns() - t0);
+        if (batch_ns / (double)iters < best_call_ns)
+            best_call_ns = batch_ns / (double)iters;
+        /* The item budget bounds calibration too (a huge --min-time must not hang). */
+        if (batch_ns >= o->min_time_s * 1e9 || iters >= (INT64_C(1) << 40) ||
+            (double)(ab_now_ns() - calib_start) * 1e-9 > o->max_item_s / 4)
+            break;
+        double grow_by = batch_ns > 0.0 ? 1.4 * o->min_time_s * 1e9 / batch_ns : 10.0;
+        grow_by = grow_by < 2.0 ? 2.0 : grow_by > 10.0 ? 10.0 : grow_by;
+        iters = (int64_t)ceil((double)iters * grow_by);
+    }
+    /* A batch slowed by preemption would make later repetitions too short: size the
+     * repetition by the fastest call seen, so a typical repetition lasts min_time. */
+    double by_best = best_call_ns > 0.0 ? ceil(o->min_time_s * 1e9 / best_call_ns) : 1.0;
+    double budget_iters = best_call_ns > 0.0 ? floor(o->max_item_s * 1e9 / best_call_ns) : 1.0;
+    if (by_best > budget_iters)
+        by_best = budget_iters;
+    if (by_best > 1099511627776.0)  /* 2^40 calls: far beyond any budget, and fits int64 */
+        by_best = 1099511627776.0;
+    if (by_best > (double)iters)
+        iters = (int64_t)by_best;
+    if (iters < 1)
+        iters = 1;
+    row->iterations = m->iters = iters;
+    m->rep_s = best_call_ns * (double)iters * 1e-9;
+    m->reps = o->repetitions;
+    if (m->rep_s * m->reps > o->max_item_s) {
+        int fit = (int)(o->max_item_s / m->rep_s);
+        m->reps = fit > 1 ? fit : 1;
+        append_note(row, "repetitions reduced to %d to fit the %.0f s item budget (one repetition %.3g s)", m->reps,
+                    o->max_item_s, m->rep_s);
+    }
+    if (m->interleaved)
+        append_note(row, "repetitions interleaved with the other variants of this case and thread count");
+
+    shim_phase_stop(m);
+    struct ab_alloc_stats s1;
+    ab_alloc_get_stats(&s1);
+    m->own_bytes = (int64_t)s1.bytes_live - (int64_t)s0.bytes_live;
+    m->rss_ok = ab_mem_peak_reset();
+    row->rss_before_bytes = ab_mem_rss_bytes();
+    /* Taking turns (on_yield, or interleaved with other items), the region holds other
+     * repetitions and untimed calls: a package counter or a power model over it would
+     * charge them to this kernel, so energy is not measured. */
+    m->energy_on = !o->on_yield && !m->interleaved && ab_energy_source(r->energy) != AB_ENERGY_NONE &&
+                   ab_energy_begin(r->energy) == AB_OK;
+    m->region_start = ab_now_ns();
+    m->clean = 0;
+    m->rep = 0;
+    m->active = true;
+}
+
+bool ab__measure_rep(struct ab__runner *r, struct ab__meas *m)
+{
+    if (!m->active)
+        return false;
+    const struct ab_run_options *o = r->o;
+    const struct ab_kernel *k = m->it->kernel;
+    struct ab_result_row *row = m->row;
+    int threads = m->it->threads;
+    size_t rep = m->rep;
+    enum ab_status st;
+    /* R repetitions, then more while too few are clean and the item's budget allows. */
+    if (rep >= m->cap ||
+        ((int)rep >= m->reps && (m->clean >= m->reps || m->own_ns * 1e-9 + m->rep_s > o->max_item_s))) {
+        m->active = false;
+        return false;
+    }
+    if (abandon(r)) {
+        fail_abandoned(r, m);
+        return false;
+    }
+    int64_t w0 = ab_now_ns();
+    if (o->on_yield) {
+        o->on_yield(o->user);
+        if (abandon(r)) {
+            fail_abandoned(r, m);
+            return false;
+        }
+        w0 = ab_now_ns();
+    }
+    /* After another process's turn or another item's repetition the caches hold their
+     * data: one untimed call brings this kernel's back. */
+    if ((o->on_yield || m->interleaved) && (st = run_calls(m->c, k, &m->exec, 1, o->stop)) != AB_OK) {
+        fail_kernel(r, m, st);
+        return false;
+    }
+    int64_t *counts = m->n_ev ? row->counts + rep * m->n_ev : NULL;
+    int64_t dummy[AB_COUNTERS_MAX];
+    long ticks_per_s = sysconf(_SC_CLK_TCK);
+    /* Steal comes from parsing /proc/stat: read outside the counted interval, so the
+     * counters see the kernel only (its ticks are 10 ms anyway). */
+    int64_t st0 = steal_ticks(&r->team, threads);
+    ab__team_counters_start(&r->team, threads);
+    int64_t sw0 = invol_switches(), cpu0 = process_cpu_ns();
+    int64_t a = ab_now_ns();
+    st = run_calls(m->c, k, &m->exec, m->iters, o->stop);
+    int64_t b = ab_now_ns();
+    int64_t cpu1 = process_cpu_ns(), sw1 = invol_switches();
+    ab__team_counters_stop(&r->team, threads, counts ? counts : dummy);
+    int64_t st1 = steal_ticks(&r->team, threads);
+    if (st != AB_OK) {
+        fail_kernel(r, m, st);
+        return false;
+    }
+    m->own_ns += (double)(ab_now_ns() - w0);
+    struct ab_result_sample *s = &row->samples[rep];
+    /* One timer read pair brackets the repetition: its cost is subtracted once. */
+    double total = (double)(b - a) - r->timer_overhead_ns;
+    s->iterations = m->iters;
+    s->total_ns = total > 0.0 ? total : 0.0;
+    s->time_ns = s->total_ns / (double)m->iters;
+    double wall = (double)(b - a);
+    s->cpu_share = cpu0 >= 0 && cpu1 >= 0 && wall > 0 ? (double)(cpu1 - cpu0) / (wall * threads) : NA_F64;
+    s->invol_switches = sw0 >= 0 && sw1 >= 0 ? sw1 - sw0 : -1;
+    s->steal_share = st0 >= 0 && st1 >= 0 && wall > 0 && ticks_per_s > 0
+                         ? (double)(st1 - st0) / (double)ticks_per_s * 1e9 / (wall * threads)
+                         : NA_F64;
+    s->preempted = s->cpu_share < AB_PREEMPT_MIN_CPU_SHARE || s->steal_share > AB_PREEMPT_MAX_STEAL_SHARE ||
+                   (double)s->invol_switches > AB_PREEMPT_MAX_SWITCHES_PER_S * wall * 1e-9 * threads + 1.0;
+    m->clean += !s->preempted;
+    row->n_samples = rep + 1;
+    m->rep = rep + 1;
+    return true;
+}
+
+void ab__measure_end(struct ab__runner *r, struct ab__meas *m)
+{
+    if (m->finished)
+        return;
+    const struct ab_run_options *o = r->o;
+    const struct ab_kernel *k = m->it->kernel;
+    struct ab_result_row *row = m->row;
+    enum ab_status st;
+    m->active = false;
+    row->repetitions = (int)row->n_samples;
+    /* Interleaved, the wall time since this item's first repetition holds the others'
+     * too: the region is this item's own repetitions (and their warm-up calls). */
+    row->region_s = m->interleaved ? m->own_ns * 1e-9 : (double)(ab_now_ns() - m->region_start) * 1e-9;
+    row->rss_peak_bytes = m->rss_ok ? ab_mem_peak_rss_bytes() : -1;
+    shim_phase_start(m);
+    if (m->energy_on) {
+        double joules = NA_F64;
+        int64_t calls = (int64_t)row->n_samples * m->iters;
+        enum ab_status est = ab_energy_end(r->energy, row->region_s, &joules);
+        /* A region shorter than the counter's update interval is lengthened with more
+         * calls (not timed) until it is long enough, then measured; never reported short. */
+        while (est == AB_EINVAL && row->region_s < ab_energy_min_region_s(r->energy) && row->region_s < o->max_item_s) {
+            if ((st = run_calls(m->c, k, &m->exec, m->iters, o->stop)) != AB_OK) {
+                fail_kernel(r, m, st);
+                return;
+            }
+            calls += m->iters;
+            row->region_s = (double)(ab_now_ns() - m->region_start) * 1e-9;
+            if (row->region_s >= ab_energy_min_region_s(r->energy))
+                est = ab_energy_end(r->energy, row->region_s, &joules);
+        }
+        if (est == AB_OK) {
+            row->energy_j = joules / (double)calls;
+            snprintf(row->energy_source, sizeof row->energy_source, "%s",
+                     ab_energy_source_name(ab_energy_source(r->energy)));
+            const char *model = ab_energy_model(r->energy);
+            snprintf(row->energy_note, sizeof row->energy_note, "%s", model ? model : "");
+        } else {
+            snprintf(row->energy_note, sizeof row->energy_note, "region of %.3f s refused (%s; needs >= %.3f s)",
+                     row->region_s, ab_status_message(est), ab_energy_min_region_s(r->energy));
+        }
+    } else if (o->on_yield) {
+        snprintf(row->energy_note, sizeof row->energy_note,
+                 "not measured (the repetitions took turns with another process, which the region would count)");
+    } else if (m->interleaved) {
+        snprintf(row->energy_note, sizeof row->energy_note,
+                 "not measured (the repetitions took turns with other variants, which the region would count)");
+    } else {
+        snprintf(row->energy_note, sizeof row->energy_note, "%s", ab_energy_reason(r->energy));
+    }
+    row->flop_per_j = row->flops > 0.0 ? row->flops / row->energy_j : NA_F64;
+    row->tokens_per_j = row->tokens / row->energy_j;
+    /* Checked again after the timed calls, poisoned and guarded as before them: a kernel
+     * right on its first call only (a stale plan, state kept between calls) was timed
+     * doing something else, and its times are not reported. */
+    if (!k->is_ref) {
+        int64_t calls = (int64_t)row->n_samples * m->iters;
+        if (!ab__verify(r, m->c, k, &m->exec, row)) {
+            char first[sizeof row->note];
+            snprintf(first, sizeof first, "%s", row->note);
+            snprintf(row->note, sizeof row->note, "passed before timing, %.400s after %" PRId64 " timed calls", first,
+                     calls);
+            row->timed = false;
+            row->n_samples = 0;
+            row->repetitions = 0;
+            snprintf(row->energy_note, sizeof row->energy_note, "not reported (failed verification after timing)");
+            row->energy_j = row->flop_per_j = row->tokens_per_j = NA_F64;
+            snprintf(row->energy_source, sizeof row->energy_source, "NA");
+            finish(r, m);
+            return;
+        }
+    }
+    row->timed = ab__row_summarise(row);
+    finish(r, m);
+}
+
+void ab__measure_item(struct ab__runner *r, const struct ab__item *it, const struct ab__plan_case *pc,
+                      struct ab_case *c, double ref_call_ns, struct ab_result_row *row)
+{
+    struct ab__meas m = {.it = it, .pc = pc, .c = c, .row = row, .ref_call_ns = ref_call_ns};
+    ab__measure_begin(r, &m);
+    while (ab__measure_rep(r, &m))
+        ;
+    ab__measure_end(r, &m);
 }

@@ -18,6 +18,7 @@
 #include "archbench/arena.h"
 #include "archbench/counters.h"
 #include "archbench/cpu.h"
+#include "archbench/gemm.h"
 #include "archbench/kernel.h"
 #include "archbench/report.h"
 #include "archbench/results.h"
@@ -273,6 +274,115 @@ Test(run, bad_options_are_refused)
     small_options(&o, dir);
     o.filter = "(";
     cr_assert_eq(ab_run(&o, &res, &err), AB_EPARSE);
+    small_options(&o, dir);
+    o.interleave = o.isolate = true;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_EINVAL);
+    cr_assert(strstr(err.msg, "--interleave and --isolate"), "%s", err.msg);
+}
+
+/* ---- --interleave: the variants take turns ------------------------------------------------ */
+
+/* Which variant ran each timed repetition of the run: on_yield is called before every
+ * one (numbering them from 1), and the first twin called under a number owns it (a
+ * later calibration of the other twin under the same number does not). */
+enum { TWIN_REPS = 6, MAX_REPS = 64 };
+static int reps_started;
+static char owner[MAX_REPS + 1];
+
+static void count_rep(void *user)
+{
+    (void)user;
+    reps_started++;
+}
+
+static enum ab_status twin(const struct ab_gemm_f32_args *args, const struct ab_exec *exec, char me)
+{
+    if (reps_started <= MAX_REPS && !owner[reps_started])
+        owner[reps_started] = me;
+    return ab_kernel_ref(&ab_family_gemm_f32)->fn.gemm_f32(args, exec);
+}
+
+static enum ab_status twin_a_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec)
+{
+    return twin(args, exec, 'a');
+}
+static enum ab_status twin_b_fn(const struct ab_gemm_f32_args *args, const struct ab_exec *exec)
+{
+    return twin(args, exec, 'b');
+}
+static size_t twin_workspace(const struct ab_shape *s, int t)
+{
+    return ab_kernel_ref(&ab_family_gemm_f32)->workspace_bytes(s, t);
+}
+static double twin_flops(const struct ab_shape *s)
+{
+    return ab_kernel_ref(&ab_family_gemm_f32)->flops(s);
+}
+static double twin_bytes(const struct ab_shape *s)
+{
+    return ab_kernel_ref(&ab_family_gemm_f32)->bytes(s);
+}
+
+#define TWIN(x)                                                                                                  \
+    static const struct ab_kernel twin_##x = {                                                                   \
+        .name = "test_twin_" #x, .family = &ab_family_gemm_f32, .variant = "test", .doc = "the reference",      \
+        .fn = {.gemm_f32 = twin_##x##_fn}, .workspace_bytes = twin_workspace, .flops = twin_flops,               \
+        .bytes = twin_bytes, .tol = {.cmp = AB_CMP_REL_FRO, .rel = 1e-6, .scale_param = 2, .scale_ref = 256.0}};
+TWIN(a)
+TWIN(b)
+
+/* Runs the twins with or without --interleave; owner[] then holds who ran what. */
+static void run_twins(bool interleave)
+{
+    char dir[128];
+    temp_dir(dir, sizeof dir, interleave ? "interleave" : "sequential");
+    struct ab_run_options o;
+    small_options(&o, dir);
+    o.filter = "^gemm_f32/test_twin_[ab]$";
+    o.sets[0] = (struct ab_run_set){.param = "m", .values = {"24"}, .n_values = 1};
+    o.n_threads = 1;
+    o.repetitions = TWIN_REPS;
+    o.min_time_s = 0.002;
+    o.events = "perf::TASK-CLOCK";
+    o.interleave = interleave;
+    o.on_yield = count_rep;
+    reps_started = 0;
+    memset(owner, 0, sizeof owner);
+    struct ab_run_result res;
+    struct ab_error err;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    cr_assert_eq(res.n_done, 2);
+    struct ab_results rs;
+    cr_assert_eq(ab_results_read(dir, false, &rs, &err), AB_OK, "%s", err.msg);
+    cr_assert_eq(rs.n_rows, 2);
+    int n_a = 0, n_b = 0;
+    for (int i = 1; i <= reps_started && i <= MAX_REPS; i++) {
+        n_a += owner[i] == 'a';
+        n_b += owner[i] == 'b';
+    }
+    for (size_t i = 0; i < 2; i++) {
+        const struct ab_result_row *row = &rs.rows[i];
+        cr_assert(row->timed && row->verdict == AB_VERDICT_PASS, "%s: %s", row->key.kernel, row->note);
+        cr_assert_eq(row->repetitions, i == 0 ? n_a : n_b, "%s: rows and calls disagree", row->key.kernel);
+        cr_assert_eq(strstr(row->note, "interleaved") != NULL, interleave, "note: %s", row->note);
+        cr_assert_eq(strstr(row->energy_note, "not measured") != NULL, true);
+    }
+    cr_assert_str_eq(rs.rows[0].key.kernel, "test_twin_a");
+    ab_results_release(&rs);
+}
+
+/* A slow phase of the host (seconds, here) lands on whichever variant is being timed:
+ * measured one after the other, all of it on one. Taking turns ABBA, every stretch of
+ * repetitions holds both alike, and neither is always the one right after the other. */
+Test(run, interleave_takes_turns_abba)
+{
+    cr_assert_eq(ab_kernel_register_extra(&twin_a), AB_OK);
+    cr_assert_eq(ab_kernel_register_extra(&twin_b), AB_OK);
+    run_twins(false);  /* the mutant: what the ordering was before --interleave */
+    cr_assert(strncmp(owner + 1, "aaaaaa", TWIN_REPS) == 0, "sequential: %s", owner + 1);
+    run_twins(true);
+    /* Both want at least TWIN_REPS, so the first 2 x TWIN_REPS turns are fixed. */
+    cr_assert(strncmp(owner + 1, "abbaabbaabba", 2 * TWIN_REPS) == 0, "interleaved: %s", owner + 1);
 }
 
 /*

@@ -70,6 +70,7 @@ enum ab_run_option_bit {
     AB_RUN_GIVEN_ISOLATE = 1u << 14,
     AB_RUN_GIVEN_ITEM_TIMEOUT = 1u << 15,
     AB_RUN_GIVEN_SHAPES = 1u << 16,
+    AB_RUN_GIVEN_INTERLEAVE = 1u << 17,
 };
 
 struct ab_run_options {
@@ -95,6 +96,9 @@ struct ab_run_options {
     bool overwrite;                     /* replace a run already in out_dir (else refused) */
     bool isolate;                       /* each item in its own process: crashes and hangs become rows */
     double item_timeout_s;              /* isolate: kill an item after this long (0: 4 x max_item_s + 60) */
+    bool interleave;                    /* the variants of a case and thread count take turns repetition by
+                                           repetition (ABBA), so a slow phase of the host hits them all:
+                                           their ratios hold on a noisy machine (energy is then not measured) */
     unsigned given;                     /* AB_RUN_GIVEN_* bits of options set explicitly */
     uint64_t seed;
     double tdp_w;                       /* energy estimate model; 0 = no estimate */
