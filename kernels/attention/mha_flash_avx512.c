@@ -57,7 +57,10 @@
  * ab, 8 blocks, new / old time 1.084 [1.063, 1.139] at n = 1K, 1.112 [1.100, 1.209] at 4K
  * and 1.111 [1.077, 1.158] at 4K causal - a regression: the hardware prefetchers already
  * stream the contiguous K and V rows, and the bursts of software prefetches only compete
- * with the tile's own loads.
+ * with the tile's own loads. Nor did a 48-row block (branch mha-br48: qt, st and acc a
+ * quarter smaller, so st and a V tile come closer to fitting L1 together; archbench ab,
+ * 8 blocks, 2026-12-02, new / old time 1.013 [1.000, 1.024] and 1.010 at n = 1K and 4K
+ * non-causal, 1.007 and 1.008 causal): the L1 footprint is not what the tiles lose to.
  *
  * Assumes: d is a multiple of 16 (supports() checks it; d <= 512); 64-byte aligned
  * workspace of workspace_bytes(shape, n_threads).

@@ -71,7 +71,10 @@
  * 2048^3, 1 and 2 threads. Against oneDNN's sgemm after it (5 runs 11:52-12:07 UTC,
  * median and range of the per-run speed ratios): 0.98 (0.92-1.02) / 0.89 (0.82-0.98) at
  * 1024^3 and 0.96 (0.94-1.00) / 0.92 (0.90-0.96) at 2048^3, 1 / 2 threads; the 2-thread
- * gap is still the memory side described above.
+ * gap is still the memory side described above. With the peers' repetitions taking turns
+ * (`run --interleave`, 3 runs 14:29-14:41 UTC, a contended host: memory-read probe 7 GB/s,
+ * FP32 probe 205 GFLOP/s): 0.96 (0.96-0.98) / 0.89 (0.79-0.95) at 1024^3 and 0.92
+ * (0.89-0.92) / 0.92 (0.90-0.94) at 2048^3 - the 1-thread gap at 2048^3 is real, not noise.
  *
  * The block sizes, the micro-kernel and the task loop live in gemm_avx512_tile.h, shared
  * with gemm_f16_f16c (FP16 widened to FP32 while packing into the same panels).
