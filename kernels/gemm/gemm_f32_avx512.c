@@ -75,6 +75,9 @@
  * (`run --interleave`, 3 runs 14:29-14:41 UTC, a contended host: memory-read probe 7 GB/s,
  * FP32 probe 205 GFLOP/s): 0.96 (0.96-0.98) / 0.89 (0.79-0.95) at 1024^3 and 0.92
  * (0.89-0.92) / 0.92 (0.90-0.94) at 2048^3 - the 1-thread gap at 2048^3 is real, not noise.
+ * A 384-deep k block (B block 768 KB of the 1 MB L2, a third fewer passes over C) was
+ * slower: archbench ab, 8 blocks, 14:57-15:05 UTC, new / old time 1.040 [1.026, 1.078] and
+ * 1.069 [1.038, 1.106] at 1024^3 and 2048^3, 1 thread; 1.016 and 1.060 (undecided) at 2.
  *
  * The block sizes, the micro-kernel and the task loop live in gemm_avx512_tile.h, shared
  * with gemm_f16_f16c (FP16 widened to FP32 while packing into the same panels).
