@@ -494,3 +494,59 @@ Test(run, counters_cover_every_thread_of_the_team)
     cr_assert_gt(ratios[n / 2], 1.5, "median task-clock / wall = %.2f with 2 threads", ratios[n / 2]);
     ab_arena_release(&arena);
 }
+
+/* Interrupted inside an interleaved group, the group is finished and kept whole; resume
+ * restores --interleave from the run (refusing a contradicting option) and ends with the
+ * rows of an uninterrupted run. */
+Test(run, interleaved_run_resumes_with_the_same_rows)
+{
+    cr_assert_eq(ab_kernel_register_extra(&twin_a), AB_OK);
+    cr_assert_eq(ab_kernel_register_extra(&twin_b), AB_OK);
+    char full[128], cut[128];
+    temp_dir(full, sizeof full, "il_full");
+    temp_dir(cut, sizeof cut, "il_cut");
+    struct ab_run_options o;
+    struct ab_run_result res;
+    struct ab_error err;
+    small_options(&o, full);
+    o.filter = "^gemm_f32/(gemm_f32_ref|test_twin_[ab])$";
+    o.interleave = true;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    cr_assert_eq(res.n_items, 10, "2 cases x (reference + 2 twins x 2 thread counts)");
+
+    volatile sig_atomic_t flag = 0;
+    struct stopper s = {&flag, 3}; /* announced inside the first group (items 2-3) */
+    small_options(&o, cut);
+    o.filter = "^gemm_f32/(gemm_f32_ref|test_twin_[ab])$";
+    o.interleave = true;
+    o.stop = &flag;
+    o.on_progress = stop_at;
+    o.user = &s;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_EINTERRUPTED);
+    cr_assert_eq(res.n_done, 3, "the reference and the whole first group");
+
+    small_options(&o, cut);
+    o.resume = true;
+    o.interleave = false;
+    o.given = AB_RUN_GIVEN_INTERLEAVE;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_EINVAL);
+    cr_assert(strstr(err.msg, "--interleave"), "%s", err.msg);
+    small_options(&o, cut);
+    o.resume = true;
+    cr_assert_eq(ab_run(&o, &res, &err), AB_OK, "%s", err.msg);
+    cr_assert_eq(res.n_resumed, 3);
+
+    static const char *const files[] = {"speed.csv", "samples.csv", "memory.csv", "energy.csv"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char a[8192], b[8192];
+        keys_of(full, files[f], a, sizeof a);
+        keys_of(cut, files[f], b, sizeof b);
+        cr_assert_str_eq(b, a, "%s: resumed run has the same rows as the uninterrupted one", files[f]);
+    }
+    struct ab_results rs;
+    cr_assert_eq(ab_results_read(cut, false, &rs, &err), AB_OK, "%s", err.msg);
+    for (size_t i = 0; i < rs.n_rows; i++)
+        if (!rs.rows[i].key.kernel[0] || strcmp(rs.rows[i].key.kernel, "gemm_f32_ref") != 0)
+            cr_assert(strstr(rs.rows[i].note, "interleaved"), "%s: %s", rs.rows[i].key.kernel, rs.rows[i].note);
+    ab_results_release(&rs);
+}
