@@ -410,7 +410,8 @@ static bool interleavable(const struct ab_run_options *o, const struct ab__item 
 /* The variants of one case and thread count, from item i on, take turns repetition by
  * repetition, ABBA (forward, then backward, so neither position is always first after
  * the other): a slow phase of the host lands on all of them, and their ratio holds.
- * Returns the number of items it covered; their rows are recorded in plan order. */
+ * *out_covered: the items of the plan the group spans (kept ones included); their rows
+ * are recorded in plan order, after the last repetition of all of them. */
 static enum ab_status measure_group(struct ab__runner *r, struct ab_run_result *res, const struct ab__plan *pl,
                                     size_t i, struct ab_case *c, struct ab_result_metric *metrics, size_t n_metrics,
                                     size_t *out_covered, struct ab_error *err)
