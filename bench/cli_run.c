@@ -13,7 +13,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "archbench/arena.h"
+#include "archbench/compare.h"
 #include "archbench/kernel.h"
 #include "archbench/mpi.h"
 #include "archbench/report.h"
@@ -251,6 +254,46 @@ static void varying_shape(const struct ab_results *res, const struct ab_result_r
         snprintf(buf, n, "-");
 }
 
+/* An interleaved run (--interleave): each variant against each vendor baseline of the
+ * same case and thread count, by pairs of repetitions timed in the same round. */
+static void print_paired(const struct ab_results *res)
+{
+    const cJSON *opt = res->ctx.json ? cJSON_GetObjectItemCaseSensitive(res->ctx.json, "options") : NULL;
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opt, "interleave")))
+        return;
+    bool header = false;
+    for (size_t i = 0; i < res->n_rows; i++) {
+        const struct ab_result_row *x = &res->rows[i];
+        const struct ab_family *fam = ab_family_find(x->key.family);
+        if (x->verdict != AB_VERDICT_PASS || !fam || fam->is_probe || ab_variant_is_baseline(x->key.variant))
+            continue;
+        for (size_t j = 0; j < res->n_rows; j++) {
+            const struct ab_result_row *b = &res->rows[j];
+            struct ab_paired_ratio pr;
+            if (b->verdict != AB_VERDICT_PASS || !ab_variant_is_baseline(b->key.variant) ||
+                strcmp(x->key.family, b->key.family) != 0 || strcmp(x->key.shape, b->key.shape) != 0 ||
+                x->key.threads != b->key.threads)
+                continue;
+            bool ok = ab_compare_interleaved(x, b, 0.05, &pr) == AB_OK;
+            if (!header) {
+                printf("time ratio by pairs of repetitions taken side by side (--interleave): median, 95%% "
+                       "interval (sign test), clean pairs; < 1: faster than the baseline\n");
+                header = true;
+            }
+            if (!ok) {
+                printf("  %s / %s  %s t%d: NA (no pair of repetitions where neither was preempted)\n",
+                       x->key.kernel, b->key.kernel, x->key.shape, x->key.threads);
+                continue;
+            }
+            char iv[64] = "interval NA (too few pairs)";
+            if (!isnan(pr.low))
+                snprintf(iv, sizeof iv, "[%.3f, %.3f]", pr.low, pr.high);
+            printf("  %s / %s  %s t%d: %.3f %s, %zu pairs\n", x->key.kernel, b->key.kernel, x->key.shape,
+                   x->key.threads, pr.ratio, iv, pr.n_pairs);
+        }
+    }
+}
+
 /* The readable summary, from the results model: one line per item, grouped by family. */
 static void print_summary(const char *dir)
 {
@@ -303,6 +346,7 @@ static void print_summary(const char *dir)
             printf("    ^ %s\n", row->note);
     }
     printf("%%bound: of the roofline bound (c: compute, m: memory) from the peaks measured in this run\n");
+    print_paired(&res);
     ab_results_release(&res);
 }
 

@@ -195,14 +195,18 @@ bool ab_kernel_runnable(const struct ab_kernel *kernel, uint64_t cpu_features, c
     return true;
 }
 
+bool ab_variant_is_baseline(const char *variant)
+{
+    return variant && (strcmp(variant, "openblas") == 0 || strcmp(variant, "onednn") == 0);
+}
+
 const struct ab_kernel *ab_kernel_best(const struct ab_family *family, const struct ab_shape *shape,
                                        uint64_t cpu_features)
 {
     for (size_t i = 0; i < ab_kernel_count(); i++) {
         const struct ab_kernel *k = ab_kernel_at(i);
         /* The vendor-library baselines are measuring sticks, never the library's choice. */
-        if (k->family == family && strcmp(k->variant, "openblas") != 0 && strcmp(k->variant, "onednn") != 0 &&
-            ab_kernel_runnable(k, cpu_features, shape, NULL))
+        if (k->family == family && !ab_variant_is_baseline(k->variant) && ab_kernel_runnable(k, cpu_features, shape, NULL))
             return k;
     }
     return ab_kernel_ref(family);

@@ -607,3 +607,34 @@ bool ab_compare_failed(const struct ab_compare *c)
             return true;
     return false;
 }
+
+enum ab_status ab_compare_interleaved(const struct ab_result_row *x, const struct ab_result_row *base, double alpha,
+                                      struct ab_paired_ratio *out)
+{
+    *out = (struct ab_paired_ratio){NAN, NAN, NAN, NAN, 0};
+    if (!x->timed || !base->timed || strcmp(x->key.family, base->key.family) != 0 ||
+        strcmp(x->key.shape, base->key.shape) != 0 || x->key.threads != base->key.threads)
+        return AB_EINVAL;
+    size_t n = x->n_samples < base->n_samples ? x->n_samples : base->n_samples;
+    double *d = ab_malloc((n ? n : 1) * sizeof *d);
+    if (!d)
+        return AB_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct ab_result_sample *a = &x->samples[i], *b = &base->samples[i];
+        if (!a->preempted && !b->preempted && a->time_ns > 0.0 && b->time_ns > 0.0)
+            d[m++] = log(a->time_ns / b->time_ns); /* a ratio's median is the exp of the log ratios' */
+    }
+    enum ab_status st = AB_EINVAL;
+    if (m > 0) {
+        double med, lo, hi;
+        ab_compare_sign_test(d, m, alpha, &out->p_value, &med, &lo, &hi);
+        out->ratio = exp(med);
+        out->low = exp(lo);
+        out->high = exp(hi);
+        out->n_pairs = m;
+        st = AB_OK;
+    }
+    ab_free(d);
+    return st;
+}

@@ -65,6 +65,21 @@ check 2 "run: --shape of an unknown family" "$ab" run --shape 'gemm_f33:m=8' --n
 check 2 "run: --shape out of range" "$ab" run --shape 'gemm_f32:m=0' --no-probes --out "$t/o6"
 check 0 "run: explicit --shape cases" "$ab" run --filter '_ref$' --shape 'gemm_f32:m=8,n=9,k=7' \
     --shape 'rope:n_tokens=5,heads=1' -r 3 -m 0.001 --no-probes --out "$t/o6"
+# --interleave: each variant against each baseline that ran, by pairs of repetitions; a
+# sequential run prints no pairs (its repetitions were not side by side).
+il="--filter ^gemm_f32/gemm_f32_(avx512|avx2|openblas|onednn)\$ --set m=40 --set n=40 --set k=40 -r 6 -m 0.002 --no-probes"
+"$ab" run $il --interleave --out "$t/o9" > "$t/o9.txt" 2>/dev/null
+if grep -q 'openblas\|onednn' "$t/o9/speed.csv" && grep -q 'avx' "$t/o9/speed.csv"; then
+    was=$fail; fail=0
+    grep -q '^  gemm_f32_avx[0-9]* / gemm_f32_\(openblas\|onednn\) .* t1: \([0-9.]* \[\|[0-9.]* interval NA\|NA (no pair\)' "$t/o9.txt" ||
+        { echo "not ok: --interleave prints no paired ratio: $(cat "$t/o9.txt")"; fail=1; }
+    "$ab" run $il --out "$t/o10" 2>/dev/null | grep -q 'side by side' &&
+        { echo "not ok: a sequential run printed paired ratios"; fail=1; }
+    [ "$fail" = 0 ] && echo "ok: run --interleave: paired ratios against the baselines"
+    [ "$was" = 0 ] || fail=1
+else
+    echo "ok # SKIP run --interleave paired ratios: no baseline or no AVX variant runs here"
+fi
 # Exactly the two cases asked for: no sweep shape of any family sneaks in.
 n=$(tail -n +2 "$t/o6/speed.csv" | grep -c .)
 [ "$n" = 2 ] || { echo "not ok: --shape planned $n rows, want 2"; fail=1; }

@@ -580,3 +580,38 @@ Test(compare_verdicts, instructions_gated_when_counted)
     ab_results_release(&base);
     ab_results_release(&cand);
 }
+
+/* Paired repetitions of an interleaved run: x is 1.1x base in every round, while the
+ * host's slow phase (time x2) covers rounds 2-6 of x but only 4-6 of base. The ratio of
+ * the medians says 2.2 (220 / 100); the pairs say 1.1. A preempted repetition drops its pair. */
+Test(compare_interleaved, pairs_by_round_and_drops_preempted_pairs)
+{
+    static const double base_t[] = {100, 100, 100, 100, 200, 200, 200, 100};
+    static const double x_t[] = {110, 110, 220, 220, 220, 220, 220, 990};
+    struct ab_result_sample sb[8] = {0}, sx[8] = {0};
+    for (size_t i = 0; i < 8; i++) {
+        sb[i].time_ns = base_t[i];
+        sx[i].time_ns = x_t[i];
+    }
+    sx[7].preempted = true; /* 990: would pull the median up if kept */
+    struct ab_result_row b = {0}, x = {0};
+    snprintf(b.key.family, sizeof b.key.family, "gemm_f32");
+    snprintf(b.key.shape, sizeof b.key.shape, "m=8");
+    b.key.threads = 1;
+    x.key = b.key;
+    b.timed = x.timed = true;
+    b.samples = sb;
+    x.samples = sx;
+    b.n_samples = x.n_samples = 8;
+    struct ab_paired_ratio pr;
+    cr_assert_eq(ab_compare_interleaved(&x, &b, 0.05, &pr), AB_OK);
+    cr_assert_eq(pr.n_pairs, 7);
+    /* pair ratios by round: 1.1, 1.1, 2.2, 2.2, 1.1, 1.1, 1.1 (round 7 dropped) */
+    cr_assert_float_eq(pr.ratio, 1.1, 1e-12, "paired median %.6f", pr.ratio);
+    cr_assert(pr.low <= pr.ratio && pr.ratio <= pr.high, "[%g, %g]", pr.low, pr.high);
+    x.key.threads = 2;
+    cr_assert_eq(ab_compare_interleaved(&x, &b, 0.05, &pr), AB_EINVAL, "another thread count is not a pair");
+    x.key.threads = 1;
+    x.timed = false;
+    cr_assert_eq(ab_compare_interleaved(&x, &b, 0.05, &pr), AB_EINVAL);
+}

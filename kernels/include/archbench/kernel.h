@@ -397,6 +397,10 @@ AB_API const struct ab_kernel *ab_kernel_find(const char *name);  /* NULL if unk
 #define AB_KERNEL_MAX_EXTRA 32
 AB_API enum ab_status ab_kernel_register_extra(const struct ab_kernel *kernel);
 
+/* Is this variant name a vendor-library baseline ("openblas", "onednn"): a measuring
+ * stick run beside archbench's kernels, never chosen as a family's best. */
+AB_API bool ab_variant_is_baseline(const char *variant);
+
 /* The family's reference variant (exactly one exists; the registry test checks it). */
 AB_API const struct ab_kernel *ab_kernel_ref(const struct ab_family *family);
 

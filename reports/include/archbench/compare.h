@@ -153,6 +153,22 @@ AB_API bool ab_compare_failed(const struct ab_compare *c);
 /* "gemm_f32/gemm_f32_avx512/m=16,n=16/t1": the name rules match and documents show. */
 AB_API void ab_compare_item_name(const struct ab_result_key *key, char *buf, size_t n);
 
+/*
+ * Two variants of one interleaved run (run --interleave): repetition i of each was timed
+ * in the same round, side by side, so each pair shares whatever the host was doing. The
+ * median of x_i / base_i over the pairs where neither repetition was preempted, the sign
+ * test's interval of that median at level >= 1 - alpha (NaN ends with too few pairs) and
+ * its p-value for "no difference". AB_EINVAL when the rows are not of one case and thread
+ * count, either was not timed, or no clean pair exists. The caller knows the run was
+ * interleaved (context.json options.interleave); rows of a sequential run are not pairs.
+ */
+struct ab_paired_ratio {
+    double ratio, low, high, p_value;
+    size_t n_pairs;
+};
+AB_API enum ab_status ab_compare_interleaved(const struct ab_result_row *x, const struct ab_result_row *base,
+                                             double alpha, struct ab_paired_ratio *out);
+
 /* ---- documents (written atomically) ------------------------------------------------------ */
 AB_API enum ab_status ab_compare_write_markdown(const char *path, const struct ab_compare *c, struct ab_error *err);
 AB_API enum ab_status ab_compare_write_junit(const char *path, const struct ab_compare *c, struct ab_error *err);
