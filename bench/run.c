@@ -399,12 +399,12 @@ static enum ab_status record_item(struct ab__runner *r, struct ab_run_result *re
     return st;
 }
 
-/* Can item `it` take turns with others (run --interleave)? Timed variants only: the
- * reference is measured alone first (its median is every speedup's base), probes set
- * the peaks, collective items need every rank in step, isolated ones a process each. */
+/* Can item `it` take turns with others (run --interleave, which ab_run refuses beside
+ * --isolate)? Timed variants only: the reference is measured alone first (its median is
+ * every speedup's base), probes set the peaks, collective items need every rank in step. */
 static bool interleavable(const struct ab_run_options *o, const struct ab__item *it, const struct ab__plan_case *pc)
 {
-    return o->interleave && !o->isolate && !it->kernel->is_ref && !pc->family->is_probe && !pc->family->collective;
+    return o->interleave && !it->kernel->is_ref && !pc->family->is_probe && !pc->family->collective;
 }
 
 /* The variants of one case and thread count, from item i on, take turns repetition by

@@ -566,12 +566,12 @@ void ab__measure_end(struct ab__runner *r, struct ab__meas *m)
             snprintf(row->energy_note, sizeof row->energy_note, "region of %.3f s refused (%s; needs >= %.3f s)",
                      row->region_s, ab_status_message(est), ab_energy_min_region_s(r->energy));
         }
-    } else if (o->on_yield) {
-        snprintf(row->energy_note, sizeof row->energy_note,
-                 "not measured (the repetitions took turns with another process, which the region would count)");
     } else if (m->interleaved) {
         snprintf(row->energy_note, sizeof row->energy_note,
                  "not measured (the repetitions took turns with other variants, which the region would count)");
+    } else if (o->on_yield) {
+        snprintf(row->energy_note, sizeof row->energy_note,
+                 "not measured (the repetitions took turns with another process, which the region would count)");
     } else {
         snprintf(row->energy_note, sizeof row->energy_note, "%s", ab_energy_reason(r->energy));
     }
