@@ -69,6 +69,26 @@ static void set_reason(struct ab_counter_info *info, const char *what, int rc)
     snprintf(info->reason, sizeof info->reason, "%s: %s", what, PAPI_strerror(rc));
 }
 
+/*
+ * PAPI reports "Event does not exist" both for a misspelt event and for every event of a
+ * component it disabled at start-up. In a VM without a PMU, libpfm4 finds no default PMU
+ * and PAPI disables its whole perf_event component: the presets and the kernel's software
+ * events (perf::TASK-CLOCK) alike, although `perf stat` still counts the latter. Say so,
+ * or the user chases a typo. The CPU component is the one named "perf_event".
+ */
+static void note_disabled_cpu_component(struct ab_counter_info *info)
+{
+    for (int cid = 0; cid < PAPI_num_components(); cid++) {
+        const PAPI_component_info_t *c = PAPI_get_component_info(cid);
+        if (!c || strcmp(c->name, "perf_event") != 0 || !c->disabled)
+            continue;
+        size_t len = strlen(info->reason);
+        snprintf(info->reason + len, sizeof info->reason - len, "; PAPI component 'perf_event' disabled: %s",
+                 c->disabled_reason);
+        return;
+    }
+}
+
 void ab_counters_probe(const char *name, struct ab_counter_info *out_info)
 {
     memset(out_info, 0, sizeof *out_info);
@@ -89,10 +109,12 @@ void ab_counters_probe(const char *name, struct ab_counter_info *out_info)
     int rc = PAPI_event_name_to_code(name, &code);
     if (rc != PAPI_OK) {
         set_reason(out_info, "unknown event", rc);
+        note_disabled_cpu_component(out_info);
         return;
     }
     if (PAPI_query_event(code) != PAPI_OK) {
         set_reason(out_info, "not available on this machine", PAPI_ENOEVNT);
+        note_disabled_cpu_component(out_info);
         return;
     }
     int set = PAPI_NULL;

@@ -12,6 +12,10 @@
 #include "archbench/counters.h"
 #include "archbench/timer.h"
 
+#if AB_HAVE_PAPI
+#include <papi.h>
+#endif
+
 static volatile double sink;
 
 static void busy_ms(int ms)
@@ -85,4 +89,32 @@ Test(counters, unknown_event_is_unavailable_with_reason)
     ab_counters_free(set);
     struct ab_error err;
     cr_assert_eq(ab_counters_new("", false, &set, &err), AB_EINVAL);
+}
+
+/* PAPI answers "Event does not exist" for a misspelt event and for every event of a
+ * component it disabled: the reason must tell the two apart. Asked of PAPI directly here;
+ * either branch fails a reason that blames the component always, or never. */
+Test(counters, reason_names_a_disabled_cpu_component)
+{
+    if (!AB_HAVE_PAPI)
+        cr_skip_test("built without PAPI");
+#if AB_HAVE_PAPI
+    struct ab_counters *set = NULL;
+    cr_assert_eq(ab_counters_new("NO_SUCH_EVENT_X,perf::TASK-CLOCK", false, &set, NULL), AB_OK);
+    const PAPI_component_info_t *cpu = NULL;
+    for (int cid = 0; cid < PAPI_num_components(); cid++) {
+        const PAPI_component_info_t *c = PAPI_get_component_info(cid);
+        if (c && strcmp(c->name, "perf_event") == 0)
+            cpu = c;
+    }
+    const struct ab_counter_info *typo = ab_counters_info(set, 0), *task = ab_counters_info(set, 1);
+    if (cpu && cpu->disabled) {
+        cr_assert_not(task->available);
+        cr_assert(strstr(task->reason, "PAPI component 'perf_event' disabled: ") != NULL, "reason: %s", task->reason);
+        cr_assert(strstr(typo->reason, cpu->disabled_reason) != NULL, "reason: %s", typo->reason);
+    } else {
+        cr_assert(strstr(typo->reason, "disabled") == NULL, "the component is enabled, yet: %s", typo->reason);
+    }
+    ab_counters_free(set);
+#endif
 }
