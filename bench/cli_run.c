@@ -13,8 +13,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 
+#include "archbench/alloc.h"
 #include "archbench/arena.h"
 #include "archbench/compare.h"
 #include "archbench/kernel.h"
@@ -258,40 +258,30 @@ static void varying_shape(const struct ab_results *res, const struct ab_result_r
  * same case and thread count, by pairs of repetitions timed in the same round. */
 static void print_paired(const struct ab_results *res)
 {
-    const cJSON *opt = res->ctx.json ? cJSON_GetObjectItemCaseSensitive(res->ctx.json, "options") : NULL;
-    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opt, "interleave")))
+    struct ab_paired_row *pairs;
+    size_t n;
+    if (ab_compare_interleaved_run(res, 0.05, &pairs, &n) != AB_OK) {
+        printf("paired ratios NA: out of memory\n");
         return;
-    bool header = false;
-    for (size_t i = 0; i < res->n_rows; i++) {
-        const struct ab_result_row *x = &res->rows[i];
-        const struct ab_family *fam = ab_family_find(x->key.family);
-        if (x->verdict != AB_VERDICT_PASS || !fam || fam->is_probe || ab_variant_is_baseline(x->key.variant))
-            continue;
-        for (size_t j = 0; j < res->n_rows; j++) {
-            const struct ab_result_row *b = &res->rows[j];
-            struct ab_paired_ratio pr;
-            if (b->verdict != AB_VERDICT_PASS || !ab_variant_is_baseline(b->key.variant) ||
-                strcmp(x->key.family, b->key.family) != 0 || strcmp(x->key.shape, b->key.shape) != 0 ||
-                x->key.threads != b->key.threads)
-                continue;
-            bool ok = ab_compare_interleaved(x, b, 0.05, &pr) == AB_OK;
-            if (!header) {
-                printf("time ratio by pairs of repetitions taken side by side (--interleave): median, 95%% "
-                       "interval (sign test), clean pairs; < 1: faster than the baseline\n");
-                header = true;
-            }
-            if (!ok) {
-                printf("  %s / %s  %s t%d: NA (no pair of repetitions where neither was preempted)\n",
-                       x->key.kernel, b->key.kernel, x->key.shape, x->key.threads);
-                continue;
-            }
-            char iv[64] = "interval NA (too few pairs)";
-            if (!isnan(pr.low))
-                snprintf(iv, sizeof iv, "[%.3f, %.3f]", pr.low, pr.high);
-            printf("  %s / %s  %s t%d: %.3f %s, %zu pairs\n", x->key.kernel, b->key.kernel, x->key.shape,
-                   x->key.threads, pr.ratio, iv, pr.n_pairs);
-        }
     }
+    if (n)
+        printf("time ratio by pairs of repetitions taken side by side (--interleave): median, 95%% "
+               "interval (sign test), clean pairs; < 1: faster than the baseline\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct ab_result_row *x = &res->rows[pairs[i].x], *b = &res->rows[pairs[i].base];
+        const struct ab_paired_ratio *pr = &pairs[i].pr;
+        if (pairs[i].st != AB_OK) {
+            printf("  %s / %s  %s t%d: NA (no pair of repetitions where neither was preempted)\n", x->key.kernel,
+                   b->key.kernel, x->key.shape, x->key.threads);
+            continue;
+        }
+        char iv[64] = "interval NA (too few pairs)";
+        if (!isnan(pr->low))
+            snprintf(iv, sizeof iv, "[%.3f, %.3f]", pr->low, pr->high);
+        printf("  %s / %s  %s t%d: %.3f %s, %zu pairs\n", x->key.kernel, b->key.kernel, x->key.shape, x->key.threads,
+               pr->ratio, iv, pr->n_pairs);
+    }
+    ab_free(pairs);
 }
 
 /* The readable summary, from the results model: one line per item, grouped by family. */

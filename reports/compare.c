@@ -16,6 +16,7 @@
 #include "archbench/alloc.h"
 #include "archbench/compare.h"
 #include "archbench/counters.h"
+#include "archbench/kernel.h"
 
 static const char *const verdict_names[] = {
 #define AB_COMPARE_NAME_(name, text) text,
@@ -637,4 +638,60 @@ enum ab_status ab_compare_interleaved(const struct ab_result_row *x, const struc
     }
     ab_free(d);
     return st;
+}
+
+bool ab_results_interleaved(const struct ab_results *res)
+{
+    const cJSON *opt = res->ctx.json ? cJSON_GetObjectItemCaseSensitive(res->ctx.json, "options") : NULL;
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opt, "interleave"));
+}
+
+/* A verified row of a kernel family (not a probe), baseline or not as asked. */
+static bool paired_side(const struct ab_result_row *r, bool baseline)
+{
+    const struct ab_family *fam = ab_family_find(r->key.family);
+    return r->verdict == AB_VERDICT_PASS && fam && !fam->is_probe && ab_variant_is_baseline(r->key.variant) == baseline;
+}
+
+enum ab_status ab_compare_interleaved_run(const struct ab_results *res, double alpha, struct ab_paired_row **out,
+                                          size_t *out_n)
+{
+    *out = NULL;
+    *out_n = 0;
+    if (!ab_results_interleaved(res))
+        return AB_OK;
+    size_t n = 0, cap = 0;
+    struct ab_paired_row *v = NULL;
+    for (size_t i = 0; i < res->n_rows; i++) {
+        const struct ab_result_row *x = &res->rows[i];
+        if (!paired_side(x, false))
+            continue;
+        for (size_t j = 0; j < res->n_rows; j++) {
+            const struct ab_result_row *b = &res->rows[j];
+            if (!paired_side(b, true) || strcmp(x->key.family, b->key.family) != 0 ||
+                strcmp(x->key.shape, b->key.shape) != 0 || x->key.threads != b->key.threads)
+                continue;
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 8;
+                struct ab_paired_row *nv = ab_realloc(v, nc * sizeof *nv);
+                if (!nv) {
+                    ab_free(v);
+                    return AB_ENOMEM;
+                }
+                v = nv;
+                cap = nc;
+            }
+            struct ab_paired_row *p = &v[n++];
+            p->x = i;
+            p->base = j;
+            p->st = ab_compare_interleaved(x, b, alpha, &p->pr);
+            if (p->st == AB_ENOMEM) {
+                ab_free(v);
+                return AB_ENOMEM;
+            }
+        }
+    }
+    *out = v;
+    *out_n = n;
+    return AB_OK;
 }

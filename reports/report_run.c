@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "archbench/alloc.h"
+#include "archbench/compare.h"
 #include "archbench/plot.h"
 #include "archbench/report.h"
 #include "archbench/report_run.h"
@@ -555,6 +556,63 @@ static enum ab_status family_sections(struct docs *d, const struct ab_results *r
     return st;
 }
 
+/*
+ * An interleaved run: each of our variants against each vendor baseline of the same case,
+ * by pairs of repetitions timed in the same round (ab_compare_interleaved_run). The
+ * family tables' medians were taken over the same repetitions, but their ratio carries
+ * whatever the host did between rounds; the pairs do not.
+ */
+static enum ab_status paired_section(struct docs *d, const struct ab_results *res, struct ab_error *err)
+{
+    struct ab_paired_row *pairs;
+    size_t n;
+    if (ab_compare_interleaved_run(res, 0.05, &pairs, &n) != AB_OK)
+        return ab_error_set(err, AB_ENOMEM, "out of memory pairing the interleaved repetitions");
+    if (n == 0)
+        return AB_OK;
+    ab__doc_heading(&d->doc, 2, "Against the vendor baselines, by pairs of repetitions");
+    ab__doc_paragraph(&d->doc, "The run was interleaved (--interleave): repetition i of every variant of a case was "
+                               "timed in the same round, so each pair shares whatever the host was doing. Time "
+                               "ratio = median over the pairs where neither repetition was preempted of "
+                               "variant / baseline (< 1: faster than the baseline), with the sign test's 95% "
+                               "interval; speed-up = 1 / time ratio.");
+    static const char *const head[] = {"kernel", "baseline", "shape", "threads", "time ratio", "95% interval",
+                                       "speed-up", "clean pairs"};
+    enum { N_COLS = 8 };
+    ab__doc_table_begin(&d->doc, head, N_COLS);
+    for (size_t i = 0; i < n; i++) {
+        const struct ab_result_row *x = &res->rows[pairs[i].x], *b = &res->rows[pairs[i].base];
+        const struct ab_paired_ratio *pr = &pairs[i].pr;
+        char cells[N_COLS][sizeof x->key.shape];
+        snprintf(cells[0], sizeof cells[0], "%s", x->key.kernel);
+        snprintf(cells[1], sizeof cells[1], "%s", b->key.kernel);
+        snprintf(cells[2], sizeof cells[2], "%s", x->key.shape);
+        snprintf(cells[3], sizeof cells[3], "%d", x->key.threads);
+        bool ok = pairs[i].st == AB_OK;
+        if (!ok) {
+            snprintf(cells[4], sizeof cells[4], "NA: no pair where neither repetition was preempted");
+            snprintf(cells[5], sizeof cells[5], "NA");
+            snprintf(cells[6], sizeof cells[6], "NA");
+        } else {
+            fmt(cells[4], sizeof cells[4], 3, pr->ratio, "");
+            if (isnan(pr->low)) {
+                snprintf(cells[5], sizeof cells[5], "NA (too few pairs)");
+            } else {
+                char lo[32], hi[32];
+                fmt(lo, sizeof lo, 3, pr->low, "");
+                fmt(hi, sizeof hi, 3, pr->high, "");
+                snprintf(cells[5], sizeof cells[5], "%s - %s", lo, hi);
+            }
+            fmt(cells[6], sizeof cells[6], 2, 1.0 / pr->ratio, "x");
+        }
+        snprintf(cells[7], sizeof cells[7], "%zu", ok ? pr->n_pairs : (size_t)0);
+        ab__doc_table_row(&d->doc, cells[0], sizeof cells[0], N_COLS);
+    }
+    ab__doc_table_end(&d->doc);
+    ab_free(pairs);
+    return AB_OK;
+}
+
 /* ---- the whole report ------------------------------------------------------------------- */
 
 
@@ -602,6 +660,8 @@ enum ab_status ab_report_run(const char *run_dir, const char *out_dir, struct ab
     }
     context_section(&d, &res);
     if ((st = family_sections(&d, &res, err)) != AB_OK)
+        goto done;
+    if ((st = paired_section(&d, &res, err)) != AB_OK)
         goto done;
     if ((st = rooflines(&d, &res, err)) != AB_OK)
         goto done;

@@ -75,7 +75,14 @@ if grep -q 'openblas\|onednn' "$t/o9/speed.csv" && grep -q 'avx' "$t/o9/speed.cs
         { echo "not ok: --interleave prints no paired ratio: $(cat "$t/o9.txt")"; fail=1; }
     "$ab" run $il --out "$t/o10" 2>/dev/null | grep -q 'side by side' &&
         { echo "not ok: a sequential run printed paired ratios"; fail=1; }
-    [ "$fail" = 0 ] && echo "ok: run --interleave: paired ratios against the baselines"
+    # report: the same pairs as a table of report.md, and none for the sequential run
+    "$ab" report "$t/o9" >/dev/null 2>&1 && "$ab" report "$t/o10" >/dev/null 2>&1 ||
+        { echo "not ok: report of the interleaved or sequential run failed"; fail=1; }
+    grep -q '^| gemm_f32_avx[0-9]* | gemm_f32_\(openblas\|onednn\) | m=40,n=40,k=40,.* | 1 | \([0-9.]* | [0-9.]* - [0-9.]*\|[0-9.]* | NA (too few\|NA: no pair\)' "$t/o9/report.md" ||
+        { echo "not ok: report.md of an interleaved run has no paired ratio"; fail=1; }
+    grep -q 'by pairs of repetitions' "$t/o10/report.md" &&
+        { echo "not ok: report.md of a sequential run shows paired ratios"; fail=1; }
+    [ "$fail" = 0 ] && echo "ok: run --interleave: paired ratios against the baselines (summary and report.md)"
     [ "$was" = 0 ] || fail=1
 else
     echo "ok # SKIP run --interleave paired ratios: no baseline or no AVX variant runs here"

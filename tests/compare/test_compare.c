@@ -21,6 +21,9 @@
 
 #include <criterion/criterion.h>
 
+#include <cjson/cJSON.h>
+
+#include "archbench/alloc.h"
 #include "archbench/compare.h"
 #include "archbench/results.h"
 #include "archbench/rng.h"
@@ -614,4 +617,61 @@ Test(compare_interleaved, pairs_by_round_and_drops_preempted_pairs)
     x.key.threads = 1;
     x.timed = false;
     cr_assert_eq(ab_compare_interleaved(&x, &b, 0.05, &pr), AB_EINVAL);
+}
+
+/* A row of a fixture run: variant v of gemm_f32 at shape s, 1 thread, 4 repetitions of
+ * t ns each (round 3 at 2t: a slow phase shared by every variant of the round). */
+static void add_run_row(struct ab_results *res, const char *v, const char *s, enum ab_verdict verdict, double t)
+{
+    struct ab_result_sample smp[4] = {0};
+    for (size_t i = 0; i < 4; i++)
+        smp[i].time_ns = i == 2 ? 2 * t : t;
+    struct ab_result_row r = {0};
+    snprintf(r.key.family, sizeof r.key.family, "gemm_f32");
+    snprintf(r.key.kernel, sizeof r.key.kernel, "gemm_f32_%s", v);
+    snprintf(r.key.variant, sizeof r.key.variant, "%s", v);
+    snprintf(r.key.shape, sizeof r.key.shape, "%s", s);
+    r.key.threads = 1;
+    r.verdict = verdict;
+    r.timed = verdict == AB_VERDICT_PASS;
+    r.samples = smp;
+    r.n_samples = 4;
+    cr_assert_eq(ab_results_add_row(res, &r), AB_OK);
+}
+
+/* Which rows pair: our verified variants against the verified vendor baselines of the same
+ * case, never a baseline against ours or a failed row; a sequential run pairs nothing. */
+Test(compare_interleaved, a_run_pairs_each_variant_with_each_baseline_of_its_case)
+{
+    struct ab_results res;
+    ab_results_init(&res);
+    add_run_row(&res, "avx512", "m=8", AB_VERDICT_PASS, 90);     /* 0 */
+    add_run_row(&res, "onednn", "m=8", AB_VERDICT_PASS, 100);    /* 1 */
+    add_run_row(&res, "openblas", "m=8", AB_VERDICT_FAIL, 50);   /* 2: failed, no pair */
+    add_run_row(&res, "avx2", "m=8", AB_VERDICT_PASS, 120);      /* 3 */
+    add_run_row(&res, "avx512", "m=16", AB_VERDICT_PASS, 200);   /* 4: no baseline of m=16 */
+    add_run_row(&res, "ref", "m=8", AB_VERDICT_PASS, 1000);      /* 5 */
+    struct ab_paired_row *p;
+    size_t n;
+    cr_assert_eq(ab_compare_interleaved_run(&res, 0.05, &p, &n), AB_OK);
+    cr_assert_eq(n, 0, "no context.json: not an interleaved run");
+    res.ctx.json = cJSON_Parse("{\"options\": {\"interleave\": false}}");
+    cr_assert_eq(ab_compare_interleaved_run(&res, 0.05, &p, &n), AB_OK);
+    cr_assert_eq(n, 0, "a sequential run");
+    cJSON_Delete(res.ctx.json);
+    res.ctx.json = cJSON_Parse("{\"options\": {\"interleave\": true}}");
+    cr_assert(ab_results_interleaved(&res));
+    cr_assert_eq(ab_compare_interleaved_run(&res, 0.05, &p, &n), AB_OK);
+    cr_assert_eq(n, 3, "avx512, avx2 and ref against onednn");
+    static const size_t want_x[] = {0, 3, 5};
+    static const double want_ratio[] = {0.9, 1.2, 10.0};
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(p[i].x, want_x[i]);
+        cr_assert_eq(p[i].base, 1);
+        cr_assert_eq(p[i].st, AB_OK);
+        cr_assert_eq(p[i].pr.n_pairs, 4);
+        cr_assert_float_eq(p[i].pr.ratio, want_ratio[i], 1e-12, "pair %zu: %g", i, p[i].pr.ratio);
+    }
+    ab_free(p);
+    ab_results_release(&res);
 }

@@ -169,6 +169,24 @@ struct ab_paired_ratio {
 AB_API enum ab_status ab_compare_interleaved(const struct ab_result_row *x, const struct ab_result_row *base,
                                              double alpha, struct ab_paired_ratio *out);
 
+/* Was this run interleaved (context.json options.interleave true)? */
+AB_API bool ab_results_interleaved(const struct ab_results *res);
+
+/*
+ * Every paired ratio an interleaved run holds: each verified variant that is not a vendor
+ * baseline against each verified baseline (openblas, onednn) of the same family, shape and
+ * thread count, in row order. st is AB_OK with pr filled, or AB_EINVAL when no clean pair
+ * exists (shown as NA with that reason). A sequential run holds none: *out NULL, *out_n 0.
+ * The array is the caller's (ab_free). AB_ENOMEM.
+ */
+struct ab_paired_row {
+    size_t x, base; /* row indexes in res */
+    enum ab_status st;
+    struct ab_paired_ratio pr;
+};
+AB_API enum ab_status ab_compare_interleaved_run(const struct ab_results *res, double alpha,
+                                                 struct ab_paired_row **out, size_t *out_n);
+
 /* ---- documents (written atomically) ------------------------------------------------------ */
 AB_API enum ab_status ab_compare_write_markdown(const char *path, const struct ab_compare *c, struct ab_error *err);
 AB_API enum ab_status ab_compare_write_junit(const char *path, const struct ab_compare *c, struct ab_error *err);
