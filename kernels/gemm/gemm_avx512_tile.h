@@ -26,6 +26,7 @@
 #include "archbench/alloc.h"
 #include "archbench/kernel.h"
 #include "gemm_prefetch.h"
+#include "gemm_tiling.h"
 
 /* Register tile: MR rows x NV zmm vectors (NR floats) of C. */
 #define MR 6
@@ -243,52 +244,6 @@ static inline void row_panel_times_block(size_t mr, size_t nc, size_t kc, const 
     }
 }
 
-/*
- * Tiling of C for n_threads: gn column blocks (each at most NC wide, in whole NR
- * panels) times gm row blocks (in whole MR panels). Wide problems share column blocks
- * so B is packed once; narrow ones share rows.
- */
-struct tiling {
-    size_t gm, gn;
-    size_t pm, pn;  /* row panels (MR) and column panels (NR) of the whole C */
-};
-
-static struct tiling make_tiling(size_t m, size_t n, int n_threads)
-{
-    struct tiling t;
-    size_t th = (size_t)n_threads;
-    t.pm = (m + MR - 1) / MR;
-    t.pn = (n + NR - 1) / NR;
-    t.gn = (t.pn + NC / NR - 1) / (NC / NR);
-    t.gm = 1;
-    if (th > 1) {
-        if (t.gn % th != 0 && t.pn >= th * 2 && t.pn >= t.pm) {
-            /* Enough column panels: round the column blocks up to a multiple of th. */
-            t.gn = ALIGN_UP(t.gn, th);
-        } else if (t.gn % th != 0) {
-            t.gm = min_size(th, t.pm);
-            if (t.gm * t.gn < th && t.pn >= th)
-                t.gn = ALIGN_UP(t.gn, th);
-        }
-        if (t.gn > t.pn)
-            t.gn = t.pn;
-    }
-    return t;
-}
-
-/* Rows [i0, i1) and columns [j0, j1) of an m x n C that task `task` of t covers (whole
- * MR and NR panels); false when it covers nothing. */
-static inline bool task_tile(const struct tiling *t, size_t task, size_t m, size_t n, size_t *i0, size_t *i1,
-                             size_t *j0, size_t *j1)
-{
-    size_t bm = task / t->gn, bn = task % t->gn;
-    *i0 = (bm * t->pm / t->gm) * MR;
-    *i1 = min_size(((bm + 1) * t->pm / t->gm) * MR, m);
-    *j0 = (bn * t->pn / t->gn) * NR;
-    *j1 = min_size(((bn + 1) * t->pn / t->gn) * NR, n);
-    return *i0 < *i1 && *j0 < *j1;
-}
-
 /* C = beta * C (or zero): what a product with k == 0 leaves. */
 static inline void scale_c(size_t m, size_t n, float *restrict c, size_t ldc, float beta)
 {
@@ -341,8 +296,8 @@ typedef void tile_fn(const void *ctx, size_t i0, size_t i1, size_t j0, size_t j1
  * checked, C split into tiles, each run by `fn` (the kernel's packing of A and B is all
  * that differs between gemm_f32_avx512 and gemm_f16_f16c). Tasks run on n_threads
  * OpenMP threads when there are several, each thread with its own slice of the
- * workspace (task i on thread i % n_threads; tasks never share C, so no
- * synchronisation beyond the team's end).
+ * workspace (a contiguous range of tasks per thread; tasks never share C, so no
+ * synchronisation beyond the team's end; the cut is gemm_tiling.h's).
  */
 static inline enum ab_status run_gemm(size_t m, size_t n, size_t k, const void *a, size_t lda, const void *b,
                                       size_t ldb, bool trans_b, float *c, size_t ldc, float beta,
@@ -356,26 +311,25 @@ static inline enum ab_status run_gemm(size_t m, size_t n, size_t k, const void *
     size_t per_thread = per_thread_bytes(n, k);
     if (!workspace_ok(exec, per_thread))
         return AB_EINVAL;
-    struct tiling t = make_tiling(m, n, n_threads);
-    size_t n_tasks = t.gm * t.gn;
+    struct gemm_tiling t = gemm_tiling_make(m, n, MR, NR, NC, n_threads);
     char *ws = exec->workspace;
+    size_t i0, i1, j0, j1;
 #ifdef _OPENMP
-    if (n_threads > 1 && n_tasks > 1) {
-#pragma omp parallel num_threads(n_threads)
+    if (n_threads > 1 && gemm_tiling_tasks(&t) > 1) {
+#pragma omp parallel num_threads(n_threads) private(i0, i1, j0, j1)
         {
-            size_t tid = (size_t)omp_get_thread_num(), nth = (size_t)omp_get_num_threads();
+            size_t tid = (size_t)omp_get_thread_num(), first, end;
             float *my_ws = (float *)(void *)(ws + tid * per_thread);
-            size_t i0, i1, j0, j1;
-            for (size_t task = tid; task < n_tasks; task += nth)
-                if (task_tile(&t, task, m, n, &i0, &i1, &j0, &j1))
+            gemm_tiling_range(&t, tid, (size_t)omp_get_num_threads(), &first, &end);
+            for (size_t task = first; task < end; ++task)
+                if (gemm_tiling_task(&t, task, m, n, &i0, &i1, &j0, &j1))
                     fn(ctx, i0, i1, j0, j1, my_ws);
         }
         return AB_OK;
     }
 #endif
-    size_t i0, i1, j0, j1;
-    for (size_t task = 0; task < n_tasks; ++task)
-        if (task_tile(&t, task, m, n, &i0, &i1, &j0, &j1))
+    for (size_t task = 0; task < gemm_tiling_tasks(&t); ++task)
+        if (gemm_tiling_task(&t, task, m, n, &i0, &i1, &j0, &j1))
             fn(ctx, i0, i1, j0, j1, (float *)(void *)ws);
     return AB_OK;
 }

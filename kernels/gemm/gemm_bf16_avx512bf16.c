@@ -30,8 +30,8 @@
  *     A alone 0.964 [0.944, 0.977] at 2048^3 1 thread, 0.99 at 2 threads, no change at
  *     1024^3; with C too 0.965 and 0.987 at 2048^3, 0.985 and 0.992 at 1024^3.
  *
- * Threads: C is cut into tiles (column blocks, or row ranges when N is too narrow), each
- * running the whole k loop with its own packing buffers. Every element of C is summed in
+ * Threads: C is cut into tiles by gemm_tiling.h (row blocks when every thread gets enough
+ * rows, else column blocks), each running the whole k loop with its own packing buffers. Every element of C is summed in
  * the same order whatever the tiling, so results do not depend on the thread count.
  *
  * Numerics: products of two BF16 are exact in FP32; vdpbf16ps rounds (RNE) and flushes
@@ -57,6 +57,7 @@
 #include "archbench/kernel.h"
 #include "gemm_bf16_impl.h"
 #include "gemm_prefetch.h"
+#include "gemm_tiling.h"
 
 extern const struct ab_kernel ab__kernel_gemm_bf16_avx512bf16;
 
@@ -329,43 +330,12 @@ static void run_tile(const struct ab_gemm_bf16_args *g, const struct blocking *b
     }
 }
 
-/* Tiling of C for n_threads: gn column blocks (at most nc wide, in whole NR panels)
- * times gm row blocks (whole MR panels). Wide problems share column blocks so B is
- * packed once; narrow ones share rows. */
-struct tiling {
-    size_t gm, gn;
-    size_t pm, pn;  /* row panels (MR) and column panels (NR) of the whole C */
-};
-
-static struct tiling make_tiling(size_t m, size_t n, size_t nc, int n_threads)
-{
-    struct tiling t;
-    size_t th = (size_t)n_threads, panels_per_block = nc / NR;
-    t.pm = (m + MR - 1) / MR;
-    t.pn = (n + NR - 1) / NR;
-    t.gn = (t.pn + panels_per_block - 1) / panels_per_block;
-    t.gm = 1;
-    if (th > 1 && t.gn % th != 0) {
-        if (t.pn >= th * 2 && t.pn >= t.pm) {
-            t.gn = ALIGN_UP(t.gn, th);
-        } else {
-            t.gm = min_size(th, t.pm);
-            if (t.gm * t.gn < th && t.pn >= th)
-                t.gn = ALIGN_UP(t.gn, th);
-        }
-        if (t.gn > t.pn)
-            t.gn = t.pn;
-    }
-    return t;
-}
-
-static void run_task(const struct ab_gemm_bf16_args *g, const struct blocking *bl, const struct tiling *t,
+/* The tile of C that task `task` covers (gemm_tiling.h), if any. */
+static void run_task(const struct ab_gemm_bf16_args *g, const struct blocking *bl, const struct gemm_tiling *t,
                      size_t task, void *ws)
 {
-    size_t bm = task / t->gn, bn = task % t->gn;
-    size_t i0 = (bm * t->pm / t->gm) * MR, i1 = min_size(((bm + 1) * t->pm / t->gm) * MR, g->m);
-    size_t j0 = (bn * t->pn / t->gn) * NR, j1 = min_size(((bn + 1) * t->pn / t->gn) * NR, g->n);
-    if (i0 < i1 && j0 < j1)
+    size_t i0, i1, j0, j1;
+    if (gemm_tiling_task(t, task, g->m, g->n, &i0, &i1, &j0, &j1))
         run_tile(g, bl, i0, i1, j0, j1, ws);
 }
 
@@ -403,16 +373,17 @@ static enum ab_status gemm_bf16_avx512bf16(const struct ab_gemm_bf16_args *args,
         (uintptr_t)exec->workspace % AB_ALIGN_BYTES != 0)
         return AB_EINVAL;
 
-    struct tiling t = make_tiling(g->m, g->n, bl.nc, n_threads);
-    size_t n_tasks = t.gm * t.gn;
+    struct gemm_tiling t = gemm_tiling_make(g->m, g->n, MR, NR, bl.nc, n_threads);
+    size_t n_tasks = gemm_tiling_tasks(&t);
     char *ws = exec->workspace;
 
 #ifdef _OPENMP
     if (n_threads > 1 && n_tasks > 1) {
 #pragma omp parallel num_threads(n_threads)
         {
-            size_t tid = (size_t)omp_get_thread_num(), nth = (size_t)omp_get_num_threads();
-            for (size_t task = tid; task < n_tasks; task += nth)
+            size_t tid = (size_t)omp_get_thread_num(), first, end;
+            gemm_tiling_range(&t, tid, (size_t)omp_get_num_threads(), &first, &end);
+            for (size_t task = first; task < end; ++task)
                 run_task(g, &bl, &t, task, ws + tid * per_thread);
         }
         return AB_OK;

@@ -25,8 +25,8 @@
  * Workspace per thread: MR * (KC + 16) floats for A plus min(k, KC) * min(n rounded
  * up to NR, NC) floats for B, each rounded up to 64 bytes; times n_threads.
  *
- * Threads: C is cut into tiles (whole N blocks, or row ranges when N is too narrow to
- * share), each tile runs the whole k loop with its own packing buffers. Every element
+ * Threads: C is cut into tiles by gemm_tiling.h (row blocks when every thread gets enough
+ * rows, else whole N blocks; see there for why rows first), each tile runs the whole k loop with its own packing buffers. Every element
  * of C is summed in the same order (k blocks in order, k ascending within a block)
  * whatever the tiling, so results do not depend on the thread count.
  *
