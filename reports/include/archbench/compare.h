@@ -114,7 +114,7 @@ struct ab_compare_item {
     /* instructions per call */
     enum ab_compare_verdict ins_verdict;   /* no change / improvement / regression / NA */
     double base_ins, cand_ins, ins_ratio;
-    char ins_reason[128];          /* why NA */
+    char ins_reason[256];          /* why NA */
 };
 
 struct ab_compare {
