@@ -55,7 +55,11 @@
  * 1.007 [0.985, 1.018] and 0.998 [0.982, 1.015] at n = 1K / 2K / 4K */
 #define CH 64
 /* chunks ahead to prefetch: one chunk of compute (about 3 us) covers the DRAM latency;
- * two or more measured slower at n = 4096 (more lines in flight than the core keeps) */
+ * two or more measured slower at n = 4096 (more lines in flight than the core keeps).
+ * Prefetching the output rows of that chunk too (O is written straight from the
+ * registers, so each first store of a line waits for it) measured no different:
+ * archbench ab, 8 blocks, 2026-12-02, new / old time 1.000 [0.977, 1.037] and 1.003 at
+ * n = 1K / 4K non-causal, 0.991 [0.935, 1.063] and 0.977 [0.880, 1.005] causal. */
 #define PFD 1
 #define PFDC 2  /* causal: 32 rows ahead (64 measured no better) */
 #define CC 16   /* rows per causal chunk (<= CH, multiple of 16) */
