@@ -61,6 +61,10 @@
  * quarter smaller, so st and a V tile come closer to fitting L1 together; archbench ab,
  * 8 blocks, 2026-12-02, new / old time 1.013 [1.000, 1.024] and 1.010 at n = 1K and 4K
  * non-causal, 1.007 and 1.008 causal): the L1 footprint is not what the tiles lose to.
+ * Nor did fetching the next work item's Q rows and this block's output rows a share before
+ * each key tile (cold lines at a block's start and end; 2026-12-02, archbench ab, 8 blocks,
+ * new / old time 1.004 [0.966, 1.128] and 1.006 [0.984, 1.017] at n = 1K and 4K
+ * non-causal, 0.979 [0.976, 1.002] and 0.991 causal at 1K and 2K).
  *
  * Assumes: d is a multiple of 16 (supports() checks it; d <= 512); 64-byte aligned
  * workspace of workspace_bytes(shape, n_threads).
