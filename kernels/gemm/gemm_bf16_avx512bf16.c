@@ -31,8 +31,9 @@
  *     1024^3; with C too 0.965 and 0.987 at 2048^3, 0.985 and 0.992 at 1024^3.
  *
  * Threads: C is cut into tiles by gemm_tiling.h (row blocks when every thread gets enough
- * rows, else column blocks), each running the whole k loop with its own packing buffers. Every element of C is summed in
- * the same order whatever the tiling, so results do not depend on the thread count.
+ * rows, else column blocks), each running the whole k loop with its own packing buffers.
+ * Every element of C is summed in the same order whatever the tiling, so results do not
+ * depend on the thread count.
  *
  * Numerics: products of two BF16 are exact in FP32; vdpbf16ps rounds (RNE) and flushes
  * BF16 denormal inputs and FP32 denormal results to zero, which the reference does not:

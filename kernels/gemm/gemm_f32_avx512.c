@@ -43,7 +43,12 @@
  * threads, oneDNN ~1.85x) with the same packing shares, so the loss is in
  * the micro-kernel's memory side - both cores streaming C (k / KC passes over C) and
  * A (n / NC passes) through the shared L3 and DRAM - not in the task split (two or
- * four equal tiles, no barrier inside the call). Not closed here: packing B from the
+ * four equal tiles, no barrier inside the call). [Corrected later the same day: the split
+ * was the larger part. Timed per thread (rdtsc in a standalone driver), each thread ran
+ * 10-20% slower than alone while the other ran when the two tiles were column blocks
+ * side by side in every row of C, whichever CPU or workspace slice it had; split by rows
+ * (gemm_tiling.h), 1024^3 at 2 threads went from 0.82 to 0.97 of oneDNN (see below).] Not
+ * closed here: packing B from the
  * next k block while computing needs a second B block, which does not fit beside the
  * first in L2; a larger KC halves the C passes but (at the same L2 footprint) doubles
  * the A passes and was slower at 1 thread. Sharing each packed B block between the
@@ -78,6 +83,14 @@
  * A 384-deep k block (B block 768 KB of the 1 MB L2, a third fewer passes over C) was
  * slower: archbench ab, 8 blocks, 14:57-15:05 UTC, new / old time 1.040 [1.026, 1.078] and
  * 1.069 [1.038, 1.106] at 1024^3 and 2048^3, 1 thread; 1.016 and 1.060 (undecided) at 2.
+ * C split by rows across threads (gemm_tiling.h, 2026-12-02 evening; archbench ab against
+ * the column split, 2 threads: 0.894 [0.865, 0.914] at 1024^3, 0.989 at 2048^3). Against
+ * oneDNN after it (`run --interleave`, 3 runs 17:35-17:49 UTC, quiet host: memory-read probe
+ * 31 GB/s, FP32 probe 209 / 412 GFLOP/s at 1 / 2 threads; median and range of the per-run
+ * paired ratios): 0.98 (0.93-0.99) / 0.97 (0.93-1.00) at 1024^3, 0.94 (0.86-0.96) / 0.94
+ * (0.94-0.95) at 2048^3, 1 / 2 threads (the 2-thread figures were 0.82 / 0.91 in the
+ * same day's run before the change). THP (transparent huge pages for every buffer) moved
+ * the 1-thread 2048^3 ratio by 1.5%, within noise: TLB misses are not the gap either.
  *
  * The block sizes, the micro-kernel and the task loop live in gemm_avx512_tile.h, shared
  * with gemm_f16_f16c (FP16 widened to FP32 while packing into the same panels).
