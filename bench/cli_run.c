@@ -13,7 +13,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-
 #include "archbench/alloc.h"
 #include "archbench/arena.h"
 #include "archbench/compare.h"

@@ -640,12 +640,6 @@ enum ab_status ab_compare_interleaved(const struct ab_result_row *x, const struc
     return st;
 }
 
-bool ab_results_interleaved(const struct ab_results *res)
-{
-    const cJSON *opt = res->ctx.json ? cJSON_GetObjectItemCaseSensitive(res->ctx.json, "options") : NULL;
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opt, "interleave"));
-}
-
 /* A verified row of a kernel family (not a probe), baseline or not as asked. */
 static bool paired_side(const struct ab_result_row *r, bool baseline)
 {

@@ -527,6 +527,12 @@ bool ab_result_key_eq(const struct ab_result_key *a, const struct ab_result_key 
            strcmp(a->family, b->family) == 0;
 }
 
+bool ab_results_interleaved(const struct ab_results *res)
+{
+    const cJSON *opt = res->ctx.json ? cJSON_GetObjectItemCaseSensitive(res->ctx.json, "options") : NULL;
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opt, "interleave"));
+}
+
 const struct ab_result_row *ab_results_find(const struct ab_results *res, const struct ab_result_key *key)
 {
     for (size_t i = 0; i < res->n_rows; i++)

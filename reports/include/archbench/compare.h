@@ -169,9 +169,6 @@ struct ab_paired_ratio {
 AB_API enum ab_status ab_compare_interleaved(const struct ab_result_row *x, const struct ab_result_row *base,
                                              double alpha, struct ab_paired_ratio *out);
 
-/* Was this run interleaved (context.json options.interleave true)? */
-AB_API bool ab_results_interleaved(const struct ab_results *res);
-
 /*
  * Every paired ratio an interleaved run holds: each verified variant that is not a vendor
  * baseline against each verified baseline (openblas, onednn) of the same family, shape and

@@ -192,6 +192,9 @@ AB_API enum ab_status ab_results_add_metric(struct ab_results *res, const struct
 
 /* Row with this key, or NULL. */
 AB_API const struct ab_result_row *ab_results_find(const struct ab_results *res, const struct ab_result_key *key);
+/* Was the run interleaved (`run --interleave`: context.json options.interleave true)? Its
+ * variants' repetitions of one case were then timed in rounds, side by side. */
+AB_API bool ab_results_interleaved(const struct ab_results *res);
 AB_API bool ab_result_key_eq(const struct ab_result_key *a, const struct ab_result_key *b);
 
 /*
