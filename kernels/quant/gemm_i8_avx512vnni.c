@@ -14,9 +14,10 @@
  * and stays in L2 while every row tile of the activations streams past it.
  *
  * Threads: one parallel region; rows are quantised with an OpenMP for, then each
- * thread takes a contiguous range of row tiles when every thread gets at least 16 (it
- * then owns whole rows of the output, and the rows it quantised), else a contiguous range
- * of 64-channel panels (or, when there are too few panels to share evenly, row tiles).
+ * thread takes a contiguous range of row tiles when every thread gets at least
+ * ROW_SPLIT_PANELS of them (gemm/gemm_tiling.h: it then owns whole rows of the output, and
+ * the rows it quantised), else a contiguous range of 64-channel panels (or, when there
+ * are too few panels to share evenly, row tiles).
  * Rows first, as for the FP32 and BF16 GEMMs (gemm/gemm_tiling.h says why): archbench ab
  * against panels first (12 blocks, 2 threads, 2026-12-02 17:02 UTC), new / old time
  * 0.923 [0.903, 0.968] and 0.967 [0.918, 1.012] at 1024^3 and 2048^3 (f32 out), 0.938
@@ -35,6 +36,7 @@
 
 #include "quant_impl.h"
 #include "../gemm/gemm_prefetch.h"
+#include "../gemm/gemm_tiling.h"
 
 #define MR 6
 #define NV 4
@@ -245,7 +247,7 @@ static void run_thread(const struct plan *pl, size_t tid, size_t nth)
 {
     size_t nblk = pl->a->w->n_pad / 16;
     size_t n_panels = (nblk + NV - 1) / NV, n_tiles = (pl->a->m + MR - 1) / MR;
-    if (nth > 1 && n_tiles >= 16 * nth)
+    if (nth > 1 && n_tiles >= ROW_SPLIT_PANELS * nth)
         run_range(pl, 0, n_panels, tid * n_tiles / nth, (tid + 1) * n_tiles / nth);
     else if (nth == 1 || n_panels % nth == 0 || n_panels >= 4 * nth || n_tiles < nth)
         run_range(pl, tid * n_panels / nth, (tid + 1) * n_panels / nth, 0, n_tiles);
